@@ -1,0 +1,11 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    def __str__(self):
+        return self.display_name or self.username

@@ -1,0 +1,22 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from organizations.selectors import api_token_authenticate
+from organizations.services import api_token_touch
+
+
+class OrganizationTokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token tb_…` — a program acting for one organization.
+
+    request.user is the token's creator and request.auth the token, whose organization
+    bounds what the request may do.
+    """
+
+    def authenticate_credentials(self, key):
+        token = api_token_authenticate(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
+        if not token.created_by.is_active:
+            raise exceptions.AuthenticationFailed(_("The token's owner is deactivated."))
+        api_token_touch(token=token)
+        return token.created_by, token

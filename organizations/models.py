@@ -1,0 +1,141 @@
+import hashlib
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+credit_code_validator = RegexValidator(
+    r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+    _("Enter the 18-character unified social credit code (digits and capital letters)."),
+)
+
+
+class Organization(models.Model):
+    """An organization that joined the platform (入驻), verified by its region's CAST office."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("enterprise")
+        INSTITUTION = "institution", _("university / research institute")
+        SOCIETY = "society", _("science and technology society")
+        SERVICE_TEAM = "service_team", _("expert service team")
+        AGENCY = "agency", _("third-party service agency")
+        INVESTOR = "investor", _("investor")
+        CAST_OFFICE = "cast_office", _("local CAST office")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting verification")
+        VERIFIED = "verified", _("verified")
+        REJECTED = "rejected", _("rejected")
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    kind = models.CharField(_("organization type"), max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(
+        "taxonomy.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[credit_code_validator],
+    )
+    description = models.TextField(_("introduction"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=64)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    fields = models.ManyToManyField(
+        "taxonomy.Field", verbose_name=_("fields of interest"), blank=True, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent society"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_teams",
+        help_text=_("For an expert service team: the society it belongs to."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    review_note = models.TextField(_("reviewer's note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self):
+        return self.status == self.Status.VERIFIED
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator")
+        MEMBER = "member", _("member")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        ACTIVE = "active", _("active")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")
+        ]
+        ordering = ["organization__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}"
+
+
+class ApiToken(models.Model):
+    """A program's credential, acting for one organization. Only a hash of the key is kept."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key):
+        return hashlib.sha256(key.encode()).hexdigest()

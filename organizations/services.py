@@ -1,0 +1,125 @@
+"""Writes: joining the platform (入驻), verification, memberships, API tokens."""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import ApiToken, Membership, Organization
+from organizations.selectors import membership_is_admin, organization_can_review
+
+
+@transaction.atomic
+def organization_register(*, user, data, fields=()):
+    """Create an organization awaiting verification, with the user as its administrator."""
+    if data.get("kind") == Organization.Kind.CAST_OFFICE:
+        raise ValidationError({"kind": _("Local CAST offices are set up by the platform.")})
+    organization = Organization(status=Organization.Status.PENDING, **data)
+    organization.full_clean()
+    organization.save()
+    organization.fields.set(fields)
+    Membership.objects.create(
+        user=user, organization=organization, role=Membership.Role.ADMIN
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_review(*, organization, reviewer, approve, note=""):
+    if not organization_can_review(user=reviewer, organization=organization):
+        raise PermissionDenied(_("This organization is outside your region."))
+    if organization.status != Organization.Status.PENDING:
+        raise ValidationError(_("This organization is not awaiting verification."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Give the reason for rejecting, so the applicant can fix it.")})
+    organization.status = Organization.Status.VERIFIED if approve else Organization.Status.REJECTED
+    organization.review_note = note.strip()
+    organization.reviewed_by = reviewer
+    organization.reviewed_at = timezone.now()
+    organization.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization, user, data, fields=None):
+    """Edit an organization's profile; a rejected one goes back to the verification queue."""
+    if not membership_is_admin(user=user, organization=organization):
+        raise PermissionDenied(_("Only the organization's administrators can edit it."))
+    for name, value in data.items():
+        setattr(organization, name, value)
+    if organization.status == Organization.Status.REJECTED:
+        organization.status = Organization.Status.PENDING
+    organization.full_clean()
+    organization.save()
+    if fields is not None:
+        organization.fields.set(fields)
+    return organization
+
+
+def membership_request(*, user, organization):
+    """Ask to join an existing organization; its administrators approve."""
+    membership, created = Membership.objects.get_or_create(
+        user=user,
+        organization=organization,
+        defaults={"role": Membership.Role.MEMBER, "status": Membership.Status.PENDING},
+    )
+    if not created:
+        raise ValidationError(_("You have already joined or asked to join this organization."))
+    return membership
+
+
+def membership_approve(*, membership, approver):
+    if not membership_is_admin(user=approver, organization=membership.organization):
+        raise PermissionDenied(_("Only the organization's administrators can approve members."))
+    membership.status = Membership.Status.ACTIVE
+    membership.save(update_fields=["status"])
+    return membership
+
+
+def membership_remove(*, membership, remover):
+    organization = membership.organization
+    if not membership_is_admin(user=remover, organization=organization):
+        raise PermissionDenied(_("Only the organization's administrators can remove members."))
+    admins = organization.memberships.filter(
+        role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    )
+    if membership.role == Membership.Role.ADMIN and admins.count() == 1:
+        raise ValidationError(_("An organization needs at least one administrator."))
+    membership.delete()
+
+
+def api_token_create(*, organization, user, name):
+    """Create a token and return (token, raw key); the raw key is shown once and never stored."""
+    if not membership_is_admin(user=user, organization=organization):
+        raise PermissionDenied(_("Only the organization's administrators can create API tokens."))
+    if not organization.is_verified:
+        raise ValidationError(_("API tokens can be created once the organization is verified."))
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name the token after the program that will use it.")})
+    key = "tb_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organization=organization,
+        name=name[:64],
+        prefix=key[3:11],
+        key_hash=ApiToken.hash_key(key),
+        created_by=user,
+    )
+    return token, key
+
+
+def api_token_revoke(*, token, user):
+    if not membership_is_admin(user=user, organization=token.organization):
+        raise PermissionDenied(_("Only the organization's administrators can revoke API tokens."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token):
+    """Record use at most once a minute, so reads do not write on every request."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -1,0 +1,360 @@
+"""The four repositories (问题库, 成果库, 项目库, 人才库).
+
+Every listing shares one base table (lifecycle, owner, field, region, search text), so the
+review queue, attachments, history and later the matcher can treat them alike; each kind
+adds its own fields in a child table.
+"""
+
+import os
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taxonomy.models import IPStatus, Maturity
+
+
+class ListingKind(models.TextChoices):
+    NEED = "need", _("technical need")
+    ACHIEVEMENT = "achievement", _("achievement")
+    PROJECT = "project", _("project")
+    TALENT = "talent", _("talent")
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("awaiting review")
+    PUBLISHED = "published", _("published")
+    RETURNED = "returned", _("returned for changes")
+    CLOSED = "closed", _("closed")
+
+
+class ListingQuerySet(models.QuerySet):
+    def live(self):
+        """Published and still within its validity period."""
+        return self.filter(status=ListingStatus.PUBLISHED, expires_at__gt=timezone.now())
+
+
+class Listing(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=ListingKind.choices, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("public summary"), max_length=2000)
+    confidential_details = models.TextField(
+        _("confidential details"),
+        blank=True,
+        help_text=_("Shown only to the reviewing CAST staff and to parties you grant access."),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="listings",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+    )
+    field = models.ForeignKey(
+        "taxonomy.Field",
+        verbose_name=_("technical field"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="listings",
+    )
+    region = models.ForeignKey(
+        "taxonomy.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="listings"
+    )
+    cooperation_modes = models.ManyToManyField(
+        "taxonomy.CooperationMode", verbose_name=_("cooperation modes"), blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    review_note = models.TextField(_("reviewer's reason"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    external_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    completeness = models.PositiveSmallIntegerField(_("completeness"), default=0)
+    # jieba tokens of the listing's text, space-separated: what keyword search looks in.
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "external_id"], name="unique_listing_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "kind", "expires_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def specific(self):
+        """The child row (Need, Achievement, …) of this listing."""
+        return getattr(self, self.kind)
+
+    @property
+    def is_expired(self):
+        return (
+            self.status == ListingStatus.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at <= timezone.now()
+        )
+
+    @property
+    def is_live(self):
+        return self.status == ListingStatus.PUBLISHED and not self.is_expired
+
+    @property
+    def display_status(self):
+        return _("expired") if self.is_expired else self.get_status_display()
+
+    def get_absolute_url(self):
+        return reverse("repositories:detail", kwargs={"kind": self.kind, "pk": self.pk})
+
+
+class Need(Listing):
+    """A technical need or problem posted by an enterprise (技术需求 / 问题)."""
+
+    background = models.TextField(_("background"), blank=True)
+    problem = models.TextField(_("technical problem"))
+    target_indicators = models.TextField(_("target indicators"), blank=True)
+    constraints = models.TextField(_("constraints"), blank=True)
+    budget_min = models.DecimalField(
+        _("budget from (10k CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget_max = models.DecimalField(
+        _("budget up to (10k CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget_negotiable = models.BooleanField(_("budget negotiable (面议)"), default=False)
+    deadline = models.DateField(_("solution wanted by"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("technical need")
+        verbose_name_plural = _("technical needs")
+
+
+class Achievement(Listing):
+    """A scientific or technological achievement offered for transfer (科技成果)."""
+
+    description = models.TextField(_("technical description"))
+    innovation_points = models.TextField(_("innovation points"), blank=True)
+    application_scenarios = models.TextField(_("application scenarios"), blank=True)
+    maturity = models.PositiveSmallIntegerField(
+        _("maturity"), choices=Maturity.choices, null=True, blank=True
+    )
+    ip_status = models.CharField(
+        _("IP status"), max_length=20, choices=IPStatus.choices, default=IPStatus.NONE
+    )
+    patent_numbers = models.CharField(_("patent numbers"), max_length=255, blank=True)
+    price = models.DecimalField(
+        _("price (10k CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    price_negotiable = models.BooleanField(_("price negotiable (面议)"), default=False)
+    owner_names = models.CharField(
+        _("owners (people)"),
+        max_length=255,
+        blank=True,
+        help_text=_("The people who own or developed the achievement, separated by commas."),
+    )
+
+    class Meta:
+        verbose_name = _("achievement")
+        verbose_name_plural = _("achievements")
+
+
+class Project(Listing):
+    """A project seeking partners, funding or a pilot site (项目)."""
+
+    class Stage(models.TextChoices):
+        IDEA = "idea", _("idea")
+        RESEARCH = "research", _("research and development")
+        PILOT = "pilot", _("pilot / trial production")
+        SCALE_UP = "scale_up", _("scale-up")
+        INDUSTRIAL = "industrial", _("industrialization")
+
+    class Seeking(models.TextChoices):
+        PARTNER = "partner", _("partners")
+        FUNDING = "funding", _("funding")
+        PILOT_SITE = "pilot_site", _("a pilot site")
+        TALENT = "talent", _("talent")
+        MARKET = "market", _("market channels")
+
+    description = models.TextField(_("project description"))
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    seeking = models.JSONField(_("seeking"), default=list)
+    needs_description = models.TextField(_("what the project needs"), blank=True)
+    funding_sought = models.DecimalField(
+        _("funding sought (10k CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    team = models.TextField(_("team"), blank=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def get_seeking_display(self):
+        labels = dict(self.Seeking.choices)
+        return [labels.get(code, code) for code in self.seeking]
+
+
+class Talent(Listing):
+    """An expert's profile (人才 / 专家). `title` holds the person's name."""
+
+    class Availability(models.TextChoices):
+        CONSULTING = "consulting", _("consulting")
+        PART_TIME = "part_time", _("part-time position")
+        ON_SITE = "on_site", _("on-site service")
+        REMOTE = "remote", _("remote service")
+        UNAVAILABLE = "unavailable", _("not available now")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talent_profiles",
+    )
+    institution_name = models.CharField(_("institution"), max_length=128)
+    titles = models.CharField(_("titles"), max_length=128, blank=True)
+    disciplines = models.CharField(_("disciplines"), max_length=255)
+    research_interests = models.TextField(_("research interests"))
+    representative_achievements = models.TextField(_("representative achievements"), blank=True)
+    representative_projects = models.TextField(_("representative projects"), blank=True)
+    availability = models.CharField(
+        _("service availability"),
+        max_length=16,
+        choices=Availability.choices,
+        default=Availability.CONSULTING,
+    )
+    societies = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("society memberships"),
+        blank=True,
+        related_name="member_talents",
+        limit_choices_to={"kind": "society"},
+    )
+
+    class Meta:
+        verbose_name = _("talent")
+        verbose_name_plural = _("talents")
+
+
+ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "png", "jpg", "jpeg"]
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.listing_id}/{filename}"
+
+
+class Attachment(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(
+        _("file"),
+        upload_to=attachment_path,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+    )
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    @property
+    def filename(self):
+        return os.path.basename(self.file.name)
+
+
+class ListingRevision(models.Model):
+    """One entry of a listing's history: who did what, and which fields changed."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        EDITED = "edited", _("edited")
+        SUBMITTED = "submitted", _("submitted for review")
+        APPROVED = "approved", _("approved and published")
+        RETURNED = "returned", _("returned for changes")
+        RECONFIRMED = "reconfirmed", _("validity re-confirmed")
+        CLOSED = "closed", _("closed")
+        IMPORTED = "imported", _("imported")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class DetailAccessRequest(models.Model):
+    """An organization asks to see a listing's confidential details; the owner decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        GRANTED = "granted", _("granted")
+        DECLINED = "declined", _("declined")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="access_requests")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="access_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.TextField(_("message"), max_length=1000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "organization"], name="unique_access_request"
+            )
+        ]
