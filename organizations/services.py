@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import ApiToken, Membership, Organization
-from organizations.selectors import membership_is_admin, organization_can_review
+from organizations.selectors import organization_can_review
 
 
 @transaction.atomic
@@ -20,32 +20,32 @@ def organization_register(*, user, data, fields=()):
     organization.full_clean()
     organization.save()
     organization.fields.set(fields)
-    Membership.objects.create(
-        user=user, organization=organization, role=Membership.Role.ADMIN
-    )
+    Membership.objects.create(user=user, organization=organization, role=Membership.Role.ADMIN)
     return organization
 
 
 @transaction.atomic
-def organization_review(*, organization, reviewer, approve, note=""):
-    if not organization_can_review(user=reviewer, organization=organization):
+def organization_review(*, organization, actor, approve, note=""):
+    if not organization_can_review(actor=actor, organization=organization):
         raise PermissionDenied(_("This organization is outside your region."))
     if organization.status != Organization.Status.PENDING:
         raise ValidationError(_("This organization is not awaiting verification."))
     if not approve and not note.strip():
-        raise ValidationError({"note": _("Give the reason for rejecting, so the applicant can fix it.")})
+        raise ValidationError(
+            {"note": _("Give the reason for rejecting, so the applicant can fix it.")}
+        )
     organization.status = Organization.Status.VERIFIED if approve else Organization.Status.REJECTED
     organization.review_note = note.strip()
-    organization.reviewed_by = reviewer
+    organization.reviewed_by = actor.user
     organization.reviewed_at = timezone.now()
     organization.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
     return organization
 
 
 @transaction.atomic
-def organization_update(*, organization, user, data, fields=None):
+def organization_update(*, organization, actor, data, fields=None):
     """Edit an organization's profile; a rejected one goes back to the verification queue."""
-    if not membership_is_admin(user=user, organization=organization):
+    if organization.id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can edit it."))
     for name, value in data.items():
         setattr(organization, name, value)
@@ -70,17 +70,17 @@ def membership_request(*, user, organization):
     return membership
 
 
-def membership_approve(*, membership, approver):
-    if not membership_is_admin(user=approver, organization=membership.organization):
+def membership_approve(*, membership, actor):
+    if membership.organization_id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can approve members."))
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status"])
     return membership
 
 
-def membership_remove(*, membership, remover):
+def membership_remove(*, membership, actor):
     organization = membership.organization
-    if not membership_is_admin(user=remover, organization=organization):
+    if organization.id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can remove members."))
     admins = organization.memberships.filter(
         role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
@@ -90,9 +90,9 @@ def membership_remove(*, membership, remover):
     membership.delete()
 
 
-def api_token_create(*, organization, user, name):
+def api_token_create(*, organization, actor, name):
     """Create a token and return (token, raw key); the raw key is shown once and never stored."""
-    if not membership_is_admin(user=user, organization=organization):
+    if organization.id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can create API tokens."))
     if not organization.is_verified:
         raise ValidationError(_("API tokens can be created once the organization is verified."))
@@ -105,13 +105,13 @@ def api_token_create(*, organization, user, name):
         name=name[:64],
         prefix=key[3:11],
         key_hash=ApiToken.hash_key(key),
-        created_by=user,
+        created_by=actor.user,
     )
     return token, key
 
 
-def api_token_revoke(*, token, user):
-    if not membership_is_admin(user=user, organization=token.organization):
+def api_token_revoke(*, token, actor):
+    if token.organization_id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can revoke API tokens."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])

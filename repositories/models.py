@@ -65,7 +65,10 @@ class Listing(models.Model):
         related_name="listings",
     )
     region = models.ForeignKey(
-        "taxonomy.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="listings"
+        "taxonomy.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="listings",
     )
     cooperation_modes = models.ManyToManyField(
         "taxonomy.CooperationMode", verbose_name=_("cooperation modes"), blank=True
@@ -81,7 +84,8 @@ class Listing(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
-    external_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL, not "", for listings made in the UI: the unique constraint applies to imports only.
+    external_id = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     completeness = models.PositiveSmallIntegerField(_("completeness"), default=0)
     # jieba tokens of the listing's text, space-separated: what keyword search looks in.
     search_text = models.TextField(blank=True, editable=False)
@@ -101,6 +105,9 @@ class Listing(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("repositories:detail", kwargs={"kind": self.kind, "pk": self.pk})
 
     @property
     def specific(self):
@@ -122,9 +129,6 @@ class Listing(models.Model):
     @property
     def display_status(self):
         return _("expired") if self.is_expired else self.get_status_display()
-
-    def get_absolute_url(self):
-        return reverse("repositories:detail", kwargs={"kind": self.kind, "pk": self.pk})
 
 
 class Need(Listing):
@@ -297,6 +301,9 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self):
+        return self.filename
+
     @property
     def filename(self):
         return os.path.basename(self.file.name)
@@ -326,6 +333,9 @@ class ListingRevision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.listing_id} {self.action}"
 
 
 class DetailAccessRequest(models.Model):
@@ -358,3 +368,6 @@ class DetailAccessRequest(models.Model):
                 fields=["listing", "organization"], name="unique_access_request"
             )
         ]
+
+    def __str__(self):
+        return f"{self.organization_id} → {self.listing_id}"

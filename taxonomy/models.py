@@ -16,14 +16,14 @@ class LocalizedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.label
+
     @property
     def label(self):
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
-
-    def __str__(self):
-        return self.label
 
 
 class Field(LocalizedNameMixin):

@@ -1,7 +1,7 @@
 """Production: secrets from the environment, HTTPS everywhere."""
 
-from config.settings.base import *  # noqa: F403
 from config.env import env
+from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

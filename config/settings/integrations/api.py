@@ -35,4 +35,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ListingStatusEnum": "repositories.models.ListingStatus",
+        "OrganizationKindEnum": "organizations.models.Organization.Kind",
+        "OrganizationStatusEnum": "organizations.models.Organization.Status",
+    },
 }

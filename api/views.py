@@ -1,0 +1,252 @@
+"""REST API. Every queryset starts from what the request's actor may see."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from api import serializers
+from organizations.models import ApiToken, Organization
+from organizations.selectors import actor_for
+from repositories import services
+from repositories.models import ListingKind, ListingStatus
+from repositories.selectors import (
+    keyword_q,
+    listing_ids_with_granted_details,
+    listing_list_visible,
+)
+from taxonomy.models import CooperationMode, Field, Region
+
+
+class ActorMixin:
+    def get_actor(self):
+        if not hasattr(self, "_actor"):
+            token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
+            self._actor = actor_for(user=self.request.user, token=token)
+        return self._actor
+
+
+class FieldViewSet(viewsets.ReadOnlyModelViewSet):
+    """The three-level technical field taxonomy (level 1 domain, 2 industry, 3 direction)."""
+
+    queryset = Field.objects.select_related("parent")
+    serializer_class = serializers.FieldSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "code"
+    filterset_fields = ["level", "parent__code"]
+    pagination_class = None
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Provinces and prefecture-level cities, by GB/T 2260 code."""
+
+    queryset = Region.objects.select_related("parent")
+    serializer_class = serializers.RegionSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "code"
+    filterset_fields = ["level", "parent__code"]
+    pagination_class = None
+
+
+class CooperationModeViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = CooperationMode.objects.all()
+    serializer_class = serializers.CooperationModeSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "code"
+    pagination_class = None
+
+
+class OrganizationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+    """Verified organizations, plus the caller's own in any state."""
+
+    serializer_class = serializers.OrganizationSerializer
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        actor = self.get_actor()
+        visible = Q(status=Organization.Status.VERIFIED) | Q(id__in=actor.organization_ids)
+        if actor.is_superuser:
+            visible = Q()
+        elif actor.review_region_ids:
+            visible |= Q(region_id__in=actor.review_region_ids)
+        return (
+            Organization.objects.filter(visible).select_related("region").prefetch_related("fields")
+        )
+
+
+class ListingFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_keywords", label=_("keywords"))
+    field = filters.ModelChoiceFilter(
+        queryset=Field.objects.all(),
+        to_field_name="code",
+        method="filter_field",
+        label=_("field code, at any level"),
+    )
+    region = filters.ModelChoiceFilter(
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        method="filter_region",
+        label=_("region code; a province includes its cities"),
+    )
+    cooperation_mode = filters.ModelChoiceFilter(
+        queryset=CooperationMode.objects.all(),
+        to_field_name="code",
+        field_name="cooperation_modes",
+    )
+    status = filters.ChoiceFilter(choices=ListingStatus.choices)
+    organization = filters.NumberFilter(field_name="organization_id")
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+
+    def filter_keywords(self, queryset, name, value):
+        return queryset.filter(keyword_q(value))
+
+    def filter_field(self, queryset, name, value):
+        return queryset.filter(field__code__startswith=value.code)
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(Q(region=value) | Q(region__parent=value))
+
+
+class AchievementFilter(ListingFilter):
+    maturity_min = filters.NumberFilter(field_name="maturity", lookup_expr="gte")
+
+
+class ListingViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A repository: published listings for all, your own in any state, your region's to reviewers."""
+
+    kind = None
+    filterset_class = ListingFilter
+    ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]
+    ordering = ["-published_at", "-id"]
+
+    def get_queryset(self):
+        queryset = listing_list_visible(actor=self.get_actor(), kind=self.kind)
+        queryset = queryset.select_related("organization", "field", "region").prefetch_related(
+            "cooperation_modes"
+        )
+        if self.kind == ListingKind.TALENT:
+            queryset = queryset.prefetch_related("societies")
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        actor = self.get_actor()
+        context["actor"] = actor
+        context["granted_ids"] = listing_ids_with_granted_details(actor=actor)
+        return context
+
+    def _organization_for_create(self, chosen):
+        actor = self.get_actor()
+        if chosen is not None:
+            if chosen.id not in actor.organization_ids:
+                raise ValidationError({"organization": _("Choose one of your own organizations.")})
+            return chosen
+        if len(actor.organization_ids) != 1:
+            raise ValidationError(
+                {"organization": _("You belong to several organizations or none: choose one.")}
+            )
+        return Organization.objects.get(id=next(iter(actor.organization_ids)))
+
+    @staticmethod
+    def _split(validated):
+        relations = {
+            name: validated.pop(name)
+            for name in ("cooperation_modes", "societies")
+            if name in validated
+        }
+        return validated, relations
+
+    def perform_create(self, serializer):
+        data, relations = self._split(dict(serializer.validated_data))
+        organization = self._organization_for_create(data.pop("organization", None))
+        serializer.instance = services.listing_create(
+            kind=self.kind,
+            actor=self.get_actor(),
+            organization=organization,
+            data=data,
+            **relations,
+        )
+
+    def perform_update(self, serializer):
+        data, relations = self._split(dict(serializer.validated_data))
+        data.pop("organization", None)
+        serializer.instance = services.listing_update(
+            listing=serializer.instance, actor=self.get_actor(), data=data, **relations
+        )
+
+    def perform_destroy(self, instance):
+        services.listing_delete(listing=instance, actor=self.get_actor())
+
+    def _respond(self, listing):
+        listing = self.get_queryset().get(pk=listing.pk)
+        return Response(self.get_serializer(listing).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send a draft or returned listing to the region's CAST office for review."""
+        listing = services.listing_submit(listing=self.get_object(), actor=self.get_actor())
+        return self._respond(listing)
+
+    @extend_schema(request=serializers.ReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """CAST staff of the listing's region: approve (publish) or return with a reason."""
+        review = serializers.ReviewSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        listing = services.listing_review(
+            listing=self.get_object(),
+            actor=self.get_actor(),
+            approve=review.validated_data["decision"] == "approve",
+            note=review.validated_data.get("note", ""),
+        )
+        return self._respond(listing)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def reconfirm(self, request, pk=None):
+        """Start a new validity period (opens 30 days before expiry)."""
+        listing = services.listing_reconfirm(listing=self.get_object(), actor=self.get_actor())
+        return self._respond(listing)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        listing = services.listing_close(listing=self.get_object(), actor=self.get_actor())
+        return self._respond(listing)
+
+
+class NeedViewSet(ListingViewSet):
+    kind = ListingKind.NEED
+    serializer_class = serializers.NeedSerializer
+
+
+class AchievementViewSet(ListingViewSet):
+    kind = ListingKind.ACHIEVEMENT
+    serializer_class = serializers.AchievementSerializer
+    filterset_class = AchievementFilter
+
+
+class ProjectViewSet(ListingViewSet):
+    kind = ListingKind.PROJECT
+    serializer_class = serializers.ProjectSerializer
+
+
+class TalentViewSet(ListingViewSet):
+    kind = ListingKind.TALENT
+    serializer_class = serializers.TalentSerializer

@@ -1,0 +1,42 @@
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def bootstrap(bound_field):
+    """Render a form field's widget with Bootstrap's classes and its error state."""
+    widget = bound_field.field.widget
+    if isinstance(widget, (forms.CheckboxInput,)):
+        css = "form-check-input"
+    elif isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+        css = ""
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if bound_field.errors:
+        css += " is-invalid"
+    attrs = {"class": css} if css else {}
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(bound_field):
+    return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_multi_checkbox(bound_field):
+    return isinstance(bound_field.field.widget, forms.CheckboxSelectMultiple)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **params):
+    """The current query string with some parameters replaced (for pagination links)."""
+    query = context["request"].GET.copy()
+    for key, value in params.items():
+        query[key] = value
+    return query.urlencode()

@@ -1,0 +1,205 @@
+"""Joining the platform (入驻), organization profiles, members, API tokens, verification."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.web import redirect_next
+from organizations import services
+from organizations.forms import OrganizationForm, OrganizationReviewForm, TokenForm
+from organizations.models import ApiToken, Membership, Organization
+from organizations.selectors import organization_can_review, organization_list_public
+
+
+def _errors_of(error):
+    return " ".join(getattr(error, "messages", None) or [str(error)])
+
+
+def organization_list(request):
+    kind = request.GET.get("kind")
+    if kind not in Organization.Kind.values:
+        kind = None
+    page = Paginator(organization_list_public(kind=kind), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organizations/organization_list.html",
+        {"page": page, "kind": kind, "kinds": Organization.Kind.choices},
+    )
+
+
+@login_required
+def organization_register(request):
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data, fields = form.service_arguments()
+        try:
+            organization = services.organization_register(
+                user=request.user, data=data, fields=fields
+            )
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Registered. The CAST office of %(region)s will verify your organization.")
+                % {"region": organization.region.path_label},
+            )
+            return redirect("organizations:detail", pk=organization.pk)
+    return render(request, "organizations/organization_form.html", {"form": form})
+
+
+def _visible_organization(request, pk):
+    organization = get_object_or_404(Organization.objects.select_related("region__parent"), pk=pk)
+    actor = request.actor
+    if not (
+        organization.is_verified
+        or organization.id in actor.organization_ids
+        or actor.can_review_region(organization.region_id)
+    ):
+        raise Http404
+    return organization
+
+
+def organization_detail(request, pk):
+    organization = _visible_organization(request, pk)
+    actor = request.actor
+    is_member = organization.id in actor.organization_ids
+    is_admin = organization.id in actor.admin_organization_ids
+    context = {
+        "organization": organization,
+        "is_member": is_member,
+        "is_admin": is_admin,
+        "can_review": (
+            organization.status == Organization.Status.PENDING
+            and organization_can_review(actor=actor, organization=organization)
+        ),
+        "review_form": OrganizationReviewForm(),
+        "listings": organization.listings.live().select_related("field", "region")[:20],
+    }
+    if request.user.is_authenticated and not is_member:
+        context["membership"] = Membership.objects.filter(
+            user=request.user, organization=organization
+        ).first()
+    if is_admin:
+        context["members"] = organization.memberships.select_related("user")
+        context["tokens"] = organization.api_tokens.filter(revoked_at__isnull=True)
+        context["token_form"] = TokenForm()
+    return render(request, "organizations/organization_detail.html", context)
+
+
+@login_required
+def organization_edit(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    if organization.id not in request.actor.admin_organization_ids:
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        data, fields = form.service_arguments()
+        try:
+            services.organization_update(
+                organization=organization, actor=request.actor, data=data, fields=fields
+            )
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organizations:detail", pk=organization.pk)
+    return render(
+        request,
+        "organizations/organization_form.html",
+        {"form": form, "organization": organization},
+    )
+
+
+@login_required
+@require_POST
+def organization_review(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    form = OrganizationReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+    else:
+        try:
+            services.organization_review(
+                organization=organization,
+                actor=request.actor,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _errors_of(error))
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect_next(request, "repositories:review_queue")
+
+
+@login_required
+@require_POST
+def membership_request(request, pk):
+    organization = get_object_or_404(Organization, pk=pk, status=Organization.Status.VERIFIED)
+    try:
+        services.membership_request(user=request.user, organization=organization)
+    except ValidationError as error:
+        messages.error(request, _errors_of(error))
+    else:
+        messages.success(request, _("Request sent to the organization's administrators."))
+    return redirect("organizations:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def membership_decide(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("organization"), pk=pk)
+    try:
+        if request.POST.get("action") == "approve":
+            services.membership_approve(membership=membership, actor=request.actor)
+        else:
+            services.membership_remove(membership=membership, actor=request.actor)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors_of(error))
+    else:
+        messages.success(request, _("Members updated."))
+    return redirect("organizations:detail", pk=membership.organization_id)
+
+
+@login_required
+@require_POST
+def token_create(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_of(ValidationError(list(form.errors["name"]))))
+        return redirect("organizations:detail", pk=pk)
+    try:
+        token, key = services.api_token_create(
+            organization=organization, actor=request.actor, name=form.cleaned_data["name"]
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors_of(error))
+        return redirect("organizations:detail", pk=pk)
+    # The raw key is shown on this one response and never again.
+    return render(
+        request,
+        "organizations/token_created.html",
+        {"organization": organization, "token": token, "key": key},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk)
+    try:
+        services.api_token_revoke(token=token, actor=request.actor)
+    except PermissionDenied as error:
+        messages.error(request, _errors_of(error))
+    else:
+        messages.success(request, _("Token revoked."))
+    return redirect("organizations:detail", pk=token.organization_id)

@@ -1,0 +1,192 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Organization
+from repositories.models import Attachment, ListingKind, Project
+from repositories.selectors import MODEL_BY_KIND
+from taxonomy.forms import direction_field, region_field
+from taxonomy.models import CooperationMode, Field, Maturity, Region
+
+COMMON_FIELDS = ["title", "summary", "field", "region", "cooperation_modes"]
+KIND_FIELDS = {
+    ListingKind.NEED: [
+        "background",
+        "problem",
+        "target_indicators",
+        "constraints",
+        "budget_min",
+        "budget_max",
+        "budget_negotiable",
+        "deadline",
+    ],
+    ListingKind.ACHIEVEMENT: [
+        "description",
+        "innovation_points",
+        "application_scenarios",
+        "maturity",
+        "ip_status",
+        "patent_numbers",
+        "price",
+        "price_negotiable",
+        "owner_names",
+    ],
+    ListingKind.PROJECT: [
+        "description",
+        "stage",
+        "seeking",
+        "needs_description",
+        "funding_sought",
+        "team",
+    ],
+    ListingKind.TALENT: [
+        "institution_name",
+        "titles",
+        "disciplines",
+        "research_interests",
+        "representative_achievements",
+        "representative_projects",
+        "availability",
+        "societies",
+    ],
+}
+# Relations saved by the service after the row itself.
+RELATION_FIELDS = ("cooperation_modes", "societies")
+
+
+class ListingForm(forms.ModelForm):
+    """The one-page publish form; the organization choice is limited to the author's own."""
+
+    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("organization"))
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if len(organizations) == 1:
+            self.fields["organization"].initial = organizations[0]
+            self.fields["organization"].widget = forms.HiddenInput()
+        self.fields["field"] = direction_field(label=_("technical field"), required=False)
+        self.fields["region"] = region_field(label=_("region"))
+        self.fields["cooperation_modes"] = forms.ModelMultipleChoiceField(
+            CooperationMode.objects.all(),
+            label=_("cooperation modes"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        if "seeking" in self.fields:
+            self.fields["seeking"] = forms.MultipleChoiceField(
+                choices=Project.Seeking.choices,
+                label=_("seeking"),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if "societies" in self.fields:
+            self.fields["societies"].queryset = Organization.objects.filter(
+                kind=Organization.Kind.SOCIETY, status=Organization.Status.VERIFIED
+            )
+            self.fields["societies"].widget = forms.CheckboxSelectMultiple()
+        if self.instance.pk:
+            self.fields["organization"].disabled = True
+            self.fields["organization"].initial = self.instance.organization
+        elif not self.is_bound and len(organizations):
+            self.fields["region"].initial = organizations[0].region_id
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 4)
+            if name == "confidential_details":
+                field.widget.attrs["rows"] = 3
+
+    def service_arguments(self):
+        """(data, relations) as the listing services take them."""
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in RELATION_FIELDS and name != "organization"
+        }
+        relations = {
+            name: self.cleaned_data[name] for name in RELATION_FIELDS if name in self.cleaned_data
+        }
+        return data, relations
+
+
+def listing_form_class(kind):
+    widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
+    return forms.modelform_factory(
+        MODEL_BY_KIND[kind],
+        form=ListingForm,
+        fields=COMMON_FIELDS + KIND_FIELDS[kind] + ["confidential_details"],
+        widgets=widgets,
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("approve")), ("return", _("return"))], widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        label=_("reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["file", "is_confidential"]
+
+
+class AccessRequestForm(forms.Form):
+    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("organization"))
+    message = forms.CharField(
+        label=_("message"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+DATE_CHOICES = [
+    ("", _("any time")),
+    ("7", _("past week")),
+    ("30", _("past month")),
+    ("90", _("past 3 months")),
+    ("365", _("past year")),
+]
+
+
+class BrowseForm(forms.Form):
+    """Filters of the list pages; every field optional, bad values are ignored with a message."""
+
+    q = forms.CharField(label=_("keywords"), required=False, max_length=100)
+    field = forms.ModelChoiceField(
+        Field.objects.filter(level__lte=2), label=_("field"), required=False, to_field_name="code"
+    )
+    region = forms.ModelChoiceField(
+        Region.objects.filter(level=Region.Level.PROVINCE),
+        label=_("region"),
+        required=False,
+        to_field_name="code",
+    )
+    mode = forms.ModelChoiceField(
+        CooperationMode.objects.all(),
+        label=_("cooperation mode"),
+        required=False,
+        to_field_name="code",
+    )
+    maturity = forms.TypedChoiceField(
+        choices=[("", _("any maturity"))] + [(m.value, m.label) for m in Maturity],
+        coerce=int,
+        empty_value=None,
+        label=_("maturity at least"),
+        required=False,
+    )
+    days = forms.TypedChoiceField(
+        choices=DATE_CHOICES, coerce=int, empty_value=None, label=_("published"), required=False
+    )
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind != ListingKind.ACHIEVEMENT:
+            del self.fields["maturity"]
+        self.fields["field"].label_from_instance = lambda f: (
+            ("· " if f.level == 2 else "") + f.label
+        )

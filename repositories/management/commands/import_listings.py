@@ -1,0 +1,140 @@
+import csv
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from accounts.models import User
+from organizations.models import Membership, Organization
+from repositories.importing import SOURCES, listings_import, read_rows
+from repositories.models import ListingKind, ListingStatus
+
+FILE_KINDS = {"needs": ListingKind.NEED, "achievements": ListingKind.ACHIEVEMENT}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import technical needs and achievements from .jsonl or .csv files, or from a folder "
+        "holding needs.* and achievements.*. Rows are keyed by external id: importing again "
+        "updates instead of duplicating. Every rejected row is reported with its line, field "
+        "and problem."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths", nargs="+", help="files, or folders with needs.jsonl/achievements.jsonl"
+        )
+        parser.add_argument(
+            "--kind", choices=list(FILE_KINDS.values()), help="kind of every file given"
+        )
+        parser.add_argument(
+            "--organization", required=True, help="owner organization: id or exact name"
+        )
+        parser.add_argument(
+            "--user", help="username recorded as author (default: an org administrator)"
+        )
+        parser.add_argument(
+            "--status",
+            default=ListingStatus.PUBLISHED,
+            choices=[ListingStatus.PUBLISHED, ListingStatus.SUBMITTED, ListingStatus.DRAFT],
+        )
+        parser.add_argument(
+            "--source", choices=sorted(SOURCES), help="column layout (default: detect)"
+        )
+        parser.add_argument("--report", help="write rejected rows to this TSV file")
+
+    def handle(self, *args, **options):
+        organization = self._organization(options["organization"])
+        user = self._user(organization, options["user"])
+        if options["status"] != ListingStatus.DRAFT and not organization.is_verified:
+            raise CommandError(f"{organization} is not verified; import as --status draft.")
+        source = SOURCES.get(options["source"])
+        files = self._files(options["paths"], options["kind"])
+        rejected = []
+        for path, kind in files:
+            total = sum(1 for _ in path.open(encoding="utf-8")) - (
+                1 if path.suffix == ".csv" else 0
+            )
+            started = time.perf_counter()
+            with tqdm(total=total, desc=path.name, unit="row", file=sys.stderr) as bar:
+                result = listings_import(
+                    rows=read_rows(path),
+                    kind=kind,
+                    organization=organization,
+                    user=user,
+                    status=options["status"],
+                    source=source,
+                    progress=lambda: bar.update(1),
+                )
+            seconds = time.perf_counter() - started
+            rejected.extend((path.name, r) for r in result.rejected)
+            self.stdout.write(
+                f"{path.name}: {result.total} rows, {result.created} created, "
+                f"{result.updated} updated, "
+                f"{result.unchanged} unchanged, {len(result.rejected)} rejected "
+                f"in {seconds:.1f} s ({result.total / seconds:.0f} rows/s)"
+            )
+        for name, rejection in rejected[:20]:
+            self.stdout.write(
+                f"  rejected {name}:{rejection.line} [{rejection.external_id}] "
+                f"{rejection.field}: {rejection.problem}"
+            )
+        if len(rejected) > 20:
+            self.stdout.write(f"  … and {len(rejected) - 20} more")
+        if options["report"]:
+            with open(options["report"], "w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, delimiter="\t")
+                writer.writerow(["file", "line", "external_id", "field", "problem"])
+                for name, r in rejected:
+                    writer.writerow([name, r.line, r.external_id, r.field, r.problem])
+            self.stdout.write(f"Rejected rows written to {options['report']}")
+
+    def _organization(self, value):
+        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
+        try:
+            return Organization.objects.get(**lookup)
+        except Organization.DoesNotExist:
+            raise CommandError(f"No organization {value!r}.") from None
+
+    def _user(self, organization, username):
+        if username:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user {username!r}.")
+            return user
+        admin = (
+            Membership.objects.filter(
+                organization=organization,
+                role=Membership.Role.ADMIN,
+                status=Membership.Status.ACTIVE,
+            )
+            .select_related("user")
+            .first()
+        )
+        if admin is None:
+            raise CommandError(f"{organization} has no administrator; pass --user.")
+        return admin.user
+
+    def _files(self, paths, kind):
+        files = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                for stem, file_kind in FILE_KINDS.items():
+                    for suffix in (".jsonl", ".csv"):
+                        if (path / f"{stem}{suffix}").exists():
+                            files.append((path / f"{stem}{suffix}", file_kind))
+            elif path.is_file():
+                file_kind = kind or next(
+                    (k for stem, k in FILE_KINDS.items() if path.name.startswith(stem)), None
+                )
+                if file_kind is None:
+                    raise CommandError(f"Say --kind for {path.name}.")
+                files.append((path, file_kind))
+            else:
+                raise CommandError(f"No such file or folder: {raw}")
+        if not files:
+            raise CommandError("No needs.* or achievements.* files found.")
+        return files

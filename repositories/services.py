@@ -1,0 +1,439 @@
+"""Writes to the repositories: the listing lifecycle, attachments and access to details.
+
+draft → submitted → published | returned (with the reviewer's reason) → … → closed;
+a published listing expires when its validity ends unless the owner re-confirms it.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from matching.text import tokenize
+from organizations.models import Organization
+from repositories.completeness import completeness_of_listing
+from repositories.models import (
+    Attachment,
+    DetailAccessRequest,
+    ListingKind,
+    ListingRevision,
+    ListingStatus,
+)
+from repositories.selectors import (
+    MODEL_BY_KIND,
+    listing_can_edit,
+    listing_can_review,
+)
+
+SEARCHABLE_FIELDS = {
+    ListingKind.NEED: [
+        "title",
+        "summary",
+        "background",
+        "problem",
+        "target_indicators",
+        "constraints",
+    ],
+    ListingKind.ACHIEVEMENT: [
+        "title",
+        "summary",
+        "description",
+        "innovation_points",
+        "application_scenarios",
+        "owner_names",
+    ],
+    ListingKind.PROJECT: ["title", "summary", "description", "needs_description", "team"],
+    ListingKind.TALENT: [
+        "title",
+        "summary",
+        "institution_name",
+        "titles",
+        "disciplines",
+        "research_interests",
+        "representative_achievements",
+        "representative_projects",
+    ],
+}
+
+# Only the author's own content is recorded in the history, not bookkeeping columns.
+_UNTRACKED = {
+    "id",
+    "listing_ptr",
+    "kind",
+    "organization",
+    "created_by",
+    "status",
+    "review_note",
+    "reviewed_by",
+    "reviewed_at",
+    "submitted_at",
+    "published_at",
+    "expires_at",
+    "external_id",
+    "completeness",
+    "search_text",
+    "created_at",
+    "updated_at",
+    "person",
+}
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+RECONFIRM_WINDOW = timedelta(days=30)
+
+
+def listing_text(listing):
+    """The listing's searchable text: its own words plus the names of its field."""
+    parts = [getattr(listing, name) or "" for name in SEARCHABLE_FIELDS[listing.kind]]
+    if listing.field_id:
+        parts.extend(node.name for node in listing.field.lineage())
+    return "\n".join(part for part in parts if part)
+
+
+def _values(listing, cooperation_modes, societies):
+    values = {
+        f.name: getattr(listing, f.name)
+        for f in listing._meta.concrete_fields
+        if f.name not in _UNTRACKED and not f.name.endswith("_ptr")
+    }
+    values["cooperation_modes"] = sorted(mode.code for mode in cooperation_modes)
+    if listing.kind == ListingKind.TALENT:
+        values["societies"] = sorted(org.name for org in societies)
+    return values
+
+
+def _printable(value):
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _changes(before, after):
+    return {
+        name: [_printable(before.get(name)), _printable(value)]
+        for name, value in after.items()
+        if _printable(before.get(name)) != _printable(value)
+    }
+
+
+def _validate(listing, societies):
+    errors = {}
+    today = timezone.localdate()
+    if listing.kind == ListingKind.NEED:
+        if listing.budget_min is not None and listing.budget_max is not None:
+            if listing.budget_min > listing.budget_max:
+                errors["budget_max"] = _("The upper budget must not be below the lower budget.")
+        if listing.deadline and listing.deadline < today:
+            errors["deadline"] = _("The date must not be in the past.")
+    if listing.kind == ListingKind.PROJECT:
+        allowed = set(listing.Seeking.values)
+        unknown = [code for code in listing.seeking if code not in allowed]
+        if unknown:
+            errors["seeking"] = _("Unknown choice: %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+    if listing.kind == ListingKind.TALENT:
+        if any(org.kind != Organization.Kind.SOCIETY for org in societies):
+            errors["societies"] = _("Only societies can be chosen here.")
+    try:
+        listing.full_clean(exclude=["organization", "created_by", "region"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, " ".join(messages))
+    if not listing.region_id:
+        errors["region"] = _("Choose the region.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _refresh_derived(listing, cooperation_modes):
+    listing.completeness, _hints = completeness_of_listing(listing, cooperation_modes)
+    listing.search_text = " ".join(tokenize(listing_text(listing)))
+
+
+def _record(listing, actor_user, action, changes=None, note=""):
+    ListingRevision.objects.create(
+        listing=listing, user=actor_user, action=action, changes=changes or {}, note=note
+    )
+
+
+def _validity_end():
+    return timezone.now() + timedelta(days=settings.LISTING_VALIDITY_DAYS)
+
+
+@transaction.atomic
+def listing_create(*, kind, actor, organization, data, cooperation_modes=(), societies=()):
+    """A new draft owned by one of the actor's organizations."""
+    if organization.id not in actor.organization_ids:
+        raise PermissionDenied(_("You can publish only for your own organization."))
+    listing = MODEL_BY_KIND[kind](
+        kind=kind, organization=organization, created_by=actor.user, status=ListingStatus.DRAFT
+    )
+    for name, value in data.items():
+        setattr(listing, name, value)
+    if kind == ListingKind.TALENT and listing.person_id is None:
+        listing.person = actor.user
+    if not listing.region_id:
+        listing.region_id = organization.region_id
+    _validate(listing, societies)
+    _refresh_derived(listing, cooperation_modes)
+    listing.save()
+    listing.cooperation_modes.set(cooperation_modes)
+    if kind == ListingKind.TALENT:
+        listing.societies.set(societies)
+    _record(
+        listing,
+        actor.user,
+        ListingRevision.Action.CREATED,
+        _changes({}, _values(listing, cooperation_modes, societies)),
+    )
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing, actor, data, cooperation_modes=None, societies=None):
+    """Edit a listing. A published one goes back to review, since readers trust what was checked."""
+    if not listing_can_edit(actor=actor, listing=listing):
+        raise PermissionDenied(_("You cannot edit this listing."))
+    old_modes = list(listing.cooperation_modes.all())
+    old_societies = list(listing.societies.all()) if listing.kind == ListingKind.TALENT else []
+    before = _values(listing, old_modes, old_societies)
+    modes = old_modes if cooperation_modes is None else list(cooperation_modes)
+    chosen_societies = old_societies if societies is None else list(societies)
+    for name, value in data.items():
+        setattr(listing, name, value)
+    _validate(listing, chosen_societies)
+    changes = _changes(before, _values(listing, modes, chosen_societies))
+    if not changes:
+        return listing
+    note = ""
+    if listing.status == ListingStatus.PUBLISHED:
+        listing.status = ListingStatus.SUBMITTED
+        listing.submitted_at = timezone.now()
+        note = _("Edited after publication: back in the review queue.")
+    _refresh_derived(listing, modes)
+    listing.save()
+    listing.cooperation_modes.set(modes)
+    if listing.kind == ListingKind.TALENT:
+        listing.societies.set(chosen_societies)
+    _record(listing, actor.user, ListingRevision.Action.EDITED, changes, note)
+    return listing
+
+
+@transaction.atomic
+def listing_submit(*, listing, actor):
+    if listing.organization_id not in actor.organization_ids:
+        raise PermissionDenied(_("You cannot submit this listing."))
+    if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
+        raise ValidationError(_("Only drafts and returned listings can be submitted."))
+    if not listing.organization.is_verified:
+        raise ValidationError(
+            _(
+                "Your organization is awaiting verification by the local CAST office; "
+                "you can keep drafts until then."
+            )
+        )
+    listing.status = ListingStatus.SUBMITTED
+    listing.submitted_at = timezone.now()
+    listing.save(update_fields=["status", "submitted_at", "updated_at"])
+    _record(listing, actor.user, ListingRevision.Action.SUBMITTED)
+    return listing
+
+
+@transaction.atomic
+def listing_review(*, listing, actor, approve, note=""):
+    """A CAST reviewer publishes a submitted listing or returns it with a reason."""
+    if listing.status != ListingStatus.SUBMITTED:
+        raise ValidationError(_("This listing is not awaiting review."))
+    if not listing_can_review(actor=actor, listing=listing):
+        raise PermissionDenied(_("This listing is outside your region."))
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError(
+            {"note": _("Give the reason for returning, so the author can fix it.")}
+        )
+    now = timezone.now()
+    listing.reviewed_by = actor.user
+    listing.reviewed_at = now
+    listing.review_note = note
+    if approve:
+        listing.status = ListingStatus.PUBLISHED
+        listing.published_at = now
+        listing.expires_at = _validity_end()
+    else:
+        listing.status = ListingStatus.RETURNED
+    listing.save()
+    action = ListingRevision.Action.APPROVED if approve else ListingRevision.Action.RETURNED
+    _record(listing, actor.user, action, note=note)
+    return listing
+
+
+def listing_needs_reconfirmation(listing):
+    return (
+        listing.status == ListingStatus.PUBLISHED
+        and listing.expires_at is not None
+        and listing.expires_at - timezone.now() <= RECONFIRM_WINDOW
+    )
+
+
+@transaction.atomic
+def listing_reconfirm(*, listing, actor):
+    """The owner confirms the listing is still current: a new validity period starts."""
+    if listing.organization_id not in actor.organization_ids:
+        raise PermissionDenied(_("You cannot re-confirm this listing."))
+    if not listing_needs_reconfirmation(listing):
+        raise ValidationError(_("Re-confirmation opens 30 days before the listing expires."))
+    listing.expires_at = _validity_end()
+    listing.save(update_fields=["expires_at", "updated_at"])
+    _record(listing, actor.user, ListingRevision.Action.RECONFIRMED)
+    return listing
+
+
+@transaction.atomic
+def listing_close(*, listing, actor, note=""):
+    if listing.organization_id not in actor.organization_ids:
+        raise PermissionDenied(_("You cannot close this listing."))
+    if listing.status == ListingStatus.CLOSED:
+        raise ValidationError(_("This listing is already closed."))
+    listing.status = ListingStatus.CLOSED
+    listing.save(update_fields=["status", "updated_at"])
+    _record(listing, actor.user, ListingRevision.Action.CLOSED, note=note.strip())
+    return listing
+
+
+@transaction.atomic
+def listing_delete(*, listing, actor):
+    """Drafts that were never submitted can be deleted; anything reviewed is closed instead."""
+    if listing.organization_id not in actor.organization_ids:
+        raise PermissionDenied(_("You cannot delete this listing."))
+    if listing.status != ListingStatus.DRAFT or listing.reviewed_at is not None:
+        raise ValidationError(
+            _("Only unsubmitted drafts can be deleted; close the listing instead.")
+        )
+    listing.delete()
+
+
+def attachment_add(*, listing, actor, file, is_confidential=False):
+    if not listing_can_edit(actor=actor, listing=listing):
+        raise PermissionDenied(_("You cannot add files to this listing."))
+    if file.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB.")})
+    attachment = Attachment(
+        listing=listing, file=file, is_confidential=is_confidential, uploaded_by=actor.user
+    )
+    attachment.full_clean()
+    attachment.save()
+    _record(
+        listing,
+        actor.user,
+        ListingRevision.Action.EDITED,
+        {"attachments": ["", attachment.filename]},
+    )
+    return attachment
+
+
+def attachment_delete(*, attachment, actor):
+    listing = attachment.listing
+    if not listing_can_edit(actor=actor, listing=listing):
+        raise PermissionDenied(_("You cannot remove files from this listing."))
+    name = attachment.filename
+    attachment.file.delete(save=False)
+    attachment.delete()
+    _record(listing, actor.user, ListingRevision.Action.EDITED, {"attachments": [name, ""]})
+
+
+def access_request_create(*, listing, actor, organization, message):
+    """Ask the owner to open a listing's confidential details to one's organization."""
+    if organization.id not in actor.organization_ids:
+        raise PermissionDenied(_("You can ask only for your own organization."))
+    if not organization.is_verified:
+        raise ValidationError(_("Your organization must be verified first."))
+    if listing.organization_id == organization.id:
+        raise ValidationError(_("This is your own listing."))
+    if not message.strip():
+        raise ValidationError({"message": _("Say why you need the details.")})
+    request, created = DetailAccessRequest.objects.get_or_create(
+        listing=listing,
+        organization=organization,
+        defaults={"requested_by": actor.user, "message": message.strip()},
+    )
+    if not created:
+        raise ValidationError(_("Your organization has already asked for these details."))
+    return request
+
+
+def access_request_decide(*, access_request, actor, grant):
+    if access_request.listing.organization_id not in actor.organization_ids:
+        raise PermissionDenied(_("Only the listing's owner can decide."))
+    if access_request.status != DetailAccessRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    access_request.status = (
+        DetailAccessRequest.Status.GRANTED if grant else DetailAccessRequest.Status.DECLINED
+    )
+    access_request.decided_by = actor.user
+    access_request.decided_at = timezone.now()
+    access_request.save(update_fields=["status", "decided_by", "decided_at"])
+    return access_request
+
+
+IMPORT_STATUSES = (ListingStatus.DRAFT, ListingStatus.SUBMITTED, ListingStatus.PUBLISHED)
+
+
+def listing_import_row(
+    *, kind, organization, user, external_id, data, cooperation_modes, status, published_at=None
+):
+    """Create or update the listing with this external id: 'created', 'updated' or 'unchanged'.
+
+    Imported listings are published by the operator who runs the import, with a fresh
+    validity period: the source's own dates only set `published_at`.
+    """
+    if status not in IMPORT_STATUSES:
+        raise ValueError(f"status must be one of {IMPORT_STATUSES}")
+    model = MODEL_BY_KIND[kind]
+    listing = (
+        model.objects.filter(kind=kind, external_id=external_id)
+        .select_related("field__parent__parent")
+        .order_by()
+        .first()
+    )
+    if listing is None:
+        outcome = "created"
+        before = {}
+        listing = model(
+            kind=kind,
+            organization=organization,
+            created_by=user,
+            external_id=external_id,
+            region_id=organization.region_id,
+        )
+    else:
+        if listing.organization_id != organization.id:
+            raise ValidationError(
+                {"external_id": _("This external id belongs to another organization's listing.")}
+            )
+        outcome = "updated"
+        before = _values(listing, listing.cooperation_modes.all(), [])
+    for name, value in data.items():
+        setattr(listing, name, value)
+    _validate(listing, [])
+    changes = _changes(before, _values(listing, cooperation_modes, []))
+    if outcome == "updated" and not changes:
+        return "unchanged"
+    if outcome == "created":
+        listing.status = status
+        if status != ListingStatus.DRAFT:
+            listing.submitted_at = timezone.now()
+        if status == ListingStatus.PUBLISHED:
+            listing.published_at = published_at or timezone.now()
+            listing.expires_at = _validity_end()
+    _refresh_derived(listing, cooperation_modes)
+    listing.save()
+    listing.cooperation_modes.set(cooperation_modes)
+    _record(listing, user, ListingRevision.Action.IMPORTED, changes)
+    return outcome

@@ -1,0 +1,456 @@
+"""Web pages of the four repositories: browse, read, publish, review, workspace."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.web import redirect_next
+from organizations.models import Organization
+from organizations.selectors import organization_list_for_review
+from repositories import services
+from repositories.completeness import completeness_evaluate, completeness_of_listing
+from repositories.forms import (
+    AccessRequestForm,
+    AttachmentForm,
+    BrowseForm,
+    ReviewForm,
+    listing_form_class,
+)
+from repositories.models import Attachment, DetailAccessRequest, ListingKind, ListingStatus
+from repositories.selectors import (
+    access_request_list_for_owner,
+    listing_can_edit,
+    listing_can_review,
+    listing_can_see_details,
+    listing_counts_live,
+    listing_get,
+    listing_list_for_review,
+    listing_list_mine,
+    listing_search,
+)
+
+
+def _add_errors(form, error):
+    """Put a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def home(request):
+    latest = {
+        kind: listing_search(kind=kind)[:4] for kind in (ListingKind.NEED, ListingKind.ACHIEVEMENT)
+    }
+    return render(
+        request,
+        "repositories/home.html",
+        {
+            "counts": listing_counts_live(),
+            "organization_count": Organization.objects.filter(
+                status=Organization.Status.VERIFIED
+            ).count(),
+            "latest_needs": latest[ListingKind.NEED],
+            "latest_achievements": latest[ListingKind.ACHIEVEMENT],
+        },
+    )
+
+
+def listing_list(request, kind):
+    form = BrowseForm(request.GET or None, kind=kind)
+    filters = {}
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            filters = {
+                "query": data["q"],
+                "field": data["field"],
+                "region": data["region"],
+                "cooperation_mode": data["mode"],
+                "maturity": data.get("maturity"),
+                "published_within_days": data["days"],
+            }
+        else:
+            messages.warning(request, _("Some filters were not understood and were ignored."))
+    page = Paginator(listing_search(kind=kind, **filters), 20).get_page(request.GET.get("page"))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    return render(
+        request,
+        "repositories/listing_list.html",
+        {
+            "kind": kind,
+            "kind_label": ListingKind(kind).label,
+            "form": form,
+            "page": page,
+            "query_string": query_without_page.urlencode(),
+        },
+    )
+
+
+def listing_detail(request, kind, pk):
+    actor = request.actor
+    listing = listing_get(actor=actor, kind=kind, pk=pk)
+    can_edit = listing_can_edit(actor=actor, listing=listing)
+    can_see_details = listing_can_see_details(actor=actor, listing=listing)
+    attachments = [a for a in listing.attachments.all() if can_see_details or not a.is_confidential]
+    is_owner = listing.organization_id in actor.organization_ids
+    context = {
+        "listing": listing,
+        "kind": kind,
+        "can_edit": can_edit,
+        "is_owner": is_owner,
+        "can_review": listing_can_review(actor=actor, listing=listing),
+        "can_see_details": can_see_details,
+        "attachments": attachments,
+        "review_form": ReviewForm(),
+        "needs_reconfirmation": is_owner and services.listing_needs_reconfirmation(listing),
+    }
+    if is_owner or actor.can_review_region(listing.region_id):
+        context["revisions"] = listing.revisions.select_related("user")[:50]
+        context["score"], context["hints"] = completeness_of_listing(listing)
+    if can_edit:
+        context["attachment_form"] = AttachmentForm()
+    requestable = Organization.objects.filter(
+        id__in=actor.organization_ids, status=Organization.Status.VERIFIED
+    ).exclude(id=listing.organization_id)
+    if not can_see_details and listing.confidential_details and requestable:
+        asked = DetailAccessRequest.objects.filter(
+            listing=listing, organization__in=requestable
+        ).first()
+        context["access_request"] = asked
+        if asked is None:
+            context["access_form"] = AccessRequestForm(organizations=requestable)
+    return render(request, "repositories/listing_detail.html", context)
+
+
+def _my_organizations(request):
+    return Organization.objects.filter(id__in=request.actor.organization_ids).select_related(
+        "region"
+    )
+
+
+@login_required
+def listing_create(request, kind):
+    organizations = _my_organizations(request).exclude(kind=Organization.Kind.CAST_OFFICE)
+    if not organizations:
+        messages.info(request, _("Join or register an organization before publishing."))
+        return redirect("organizations:register")
+    form_class = listing_form_class(kind)
+    form = form_class(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        data, relations = form.service_arguments()
+        try:
+            listing = services.listing_create(
+                kind=kind,
+                actor=request.actor,
+                organization=form.cleaned_data["organization"],
+                data=data,
+                **relations,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _after_save(request, listing)
+    return _render_form(request, kind, form, listing=None)
+
+
+@login_required
+def listing_edit(request, kind, pk):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    if not listing_can_edit(actor=request.actor, listing=listing):
+        raise PermissionDenied
+    form_class = listing_form_class(kind)
+    form = form_class(
+        request.POST or None, instance=listing, organizations=_my_organizations(request)
+    )
+    if request.method == "POST" and form.is_valid():
+        data, relations = form.service_arguments()
+        try:
+            listing = services.listing_update(
+                listing=listing, actor=request.actor, data=data, **relations
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _after_save(request, listing)
+    return _render_form(request, kind, form, listing=listing)
+
+
+def _after_save(request, listing):
+    if "submit" in request.POST and listing.status in (ListingStatus.DRAFT, ListingStatus.RETURNED):
+        try:
+            services.listing_submit(listing=listing, actor=request.actor)
+        except ValidationError as error:
+            messages.warning(request, " ".join(error.messages))
+            messages.info(request, _("Saved as a draft."))
+        else:
+            messages.success(request, _("Submitted: the local CAST office will review it."))
+    elif listing.status == ListingStatus.SUBMITTED:
+        messages.success(request, _("Saved. It is in the review queue."))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(listing)
+
+
+def _render_form(request, kind, form, listing):
+    if listing is not None and not form.is_bound:
+        score, hints = completeness_of_listing(listing)
+    else:
+        score, hints = completeness_evaluate(kind=kind, data=_form_values(form))
+    return render(
+        request,
+        "repositories/listing_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": ListingKind(kind).label,
+            "listing": listing,
+            "score": score,
+            "hints": hints,
+        },
+    )
+
+
+def _form_values(form):
+    """The values typed so far, cleaned where they are valid, for the completeness hints."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    values = {name: form.data.get(name) for name in form.fields}
+    values.update(getattr(form, "cleaned_data", {}))
+    return values
+
+
+def completeness_hints(request, kind):
+    """HTMX: the score and hints for the form as typed so far."""
+    form_class = listing_form_class(kind)
+    form = form_class(request.POST, organizations=_my_organizations(request))
+    score, hints = completeness_evaluate(kind=kind, data=_form_values(form))
+    return render(request, "repositories/_completeness.html", {"score": score, "hints": hints})
+
+
+def _listing_action(request, kind, pk, action, success_message):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    try:
+        action(listing)
+    except (ValidationError, PermissionDenied) as error:
+        message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, message or _("You cannot do that."))
+    else:
+        messages.success(request, success_message)
+    return listing
+
+
+@login_required
+@require_POST
+def listing_submit(request, kind, pk):
+    listing = _listing_action(
+        request,
+        kind,
+        pk,
+        lambda listing: services.listing_submit(listing=listing, actor=request.actor),
+        _("Submitted: the local CAST office will review it."),
+    )
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def listing_review(request, kind, pk):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or return."))
+        return redirect(listing)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.listing_review(
+            listing=listing, actor=request.actor, approve=approve, note=form.cleaned_data["note"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Published.") if approve else _("Returned to the author."))
+    return redirect_next(request, listing)
+
+
+@login_required
+@require_POST
+def listing_reconfirm(request, kind, pk):
+    listing = _listing_action(
+        request,
+        kind,
+        pk,
+        lambda listing: services.listing_reconfirm(listing=listing, actor=request.actor),
+        _("Re-confirmed: the listing stays published for another validity period."),
+    )
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def listing_close(request, kind, pk):
+    listing = _listing_action(
+        request,
+        kind,
+        pk,
+        lambda listing: services.listing_close(listing=listing, actor=request.actor),
+        _("Closed."),
+    )
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def listing_delete(request, kind, pk):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    try:
+        services.listing_delete(listing=listing, actor=request.actor)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(listing)
+    messages.success(request, _("Deleted."))
+    return redirect("repositories:workspace")
+
+
+@login_required
+@require_POST
+def attachment_upload(request, kind, pk):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            messages.error(request, " ".join(field_errors))
+        return redirect(listing)
+    try:
+        services.attachment_add(
+            listing=listing,
+            actor=request.actor,
+            file=form.cleaned_data["file"],
+            is_confidential=form.cleaned_data["is_confidential"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("File added."))
+    return redirect(listing)
+
+
+def _attachment_for(request, pk):
+    attachment = get_object_or_404(Attachment.objects.select_related("listing"), pk=pk)
+    listing = listing_get(
+        actor=request.actor, kind=attachment.listing.kind, pk=attachment.listing_id
+    )
+    return attachment, listing
+
+
+def attachment_download(request, pk):
+    """Files go through this view, never a public folder, so confidential ones stay so."""
+    attachment, listing = _attachment_for(request, pk)
+    if attachment.is_confidential and not listing_can_see_details(
+        actor=request.actor, listing=listing
+    ):
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk):
+    attachment, listing = _attachment_for(request, pk)
+    try:
+        services.attachment_delete(attachment=attachment, actor=request.actor)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("File removed."))
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def access_request(request, kind, pk):
+    listing = listing_get(actor=request.actor, kind=kind, pk=pk)
+    organizations = _my_organizations(request)
+    form = AccessRequestForm(request.POST, organizations=organizations)
+    if form.is_valid():
+        try:
+            services.access_request_create(
+                listing=listing,
+                actor=request.actor,
+                organization=form.cleaned_data["organization"],
+                message=form.cleaned_data["message"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("Request sent to the owner."))
+    else:
+        for field_errors in form.errors.values():
+            messages.error(request, " ".join(field_errors))
+    return redirect(listing)
+
+
+@login_required
+@require_POST
+def access_request_decide(request, pk):
+    access_request_ = get_object_or_404(
+        DetailAccessRequest.objects.select_related("listing"), pk=pk
+    )
+    try:
+        services.access_request_decide(
+            access_request=access_request_,
+            actor=request.actor,
+            grant=request.POST.get("grant") == "1",
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("repositories:workspace")
+
+
+@login_required
+def workspace(request):
+    actor = request.actor
+    status = request.GET.get("status") or None
+    if status not in ListingStatus.values:
+        status = None
+    context = {
+        "listings": listing_list_mine(actor=actor, status=status)[:200],
+        "status": status,
+        "statuses": ListingStatus.choices,
+        "access_requests": access_request_list_for_owner(actor=actor),
+        "is_reviewer": actor.is_staff_reviewer,
+    }
+    if actor.is_staff_reviewer:
+        context["review_count"] = listing_list_for_review(actor=actor).count()
+        context["organization_review_count"] = organization_list_for_review(actor=actor).count()
+    return render(request, "repositories/workspace.html", context)
+
+
+@login_required
+def review_queue(request):
+    actor = request.actor
+    if not actor.is_staff_reviewer:
+        raise PermissionDenied
+    return render(
+        request,
+        "repositories/review_queue.html",
+        {
+            "listings": listing_list_for_review(actor=actor),
+            "organizations": organization_list_for_review(actor=actor),
+            "review_form": ReviewForm(),
+        },
+    )

@@ -1,0 +1,41 @@
+from functools import lru_cache
+
+from matching.text import tokenize
+from taxonomy.models import CooperationMode, Field
+
+
+@lru_cache(maxsize=1)
+def _direction_tokens():
+    directions = Field.objects.filter(level=Field.Level.DIRECTION).select_related("parent__parent")
+    table = []
+    for direction in directions:
+        own = set(tokenize(f"{direction.name} {direction.keywords}"))
+        parents = set(tokenize(f"{direction.parent.name} {direction.parent.parent.name}"))
+        table.append((direction.pk, own, parents))
+    return table
+
+
+def field_best_match(*, text):
+    """The direction whose name and keywords share most tokens with `text`, or None.
+
+    A token shared with the direction itself counts twice one shared with its industry or domain.
+    """
+    tokens = set(tokenize(text))
+    best_pk, best_score = None, 0
+    for pk, own, parents in _direction_tokens():
+        score = 2 * len(tokens & own) + len(tokens & parents)
+        if score > best_score:
+            best_pk, best_score = pk, score
+    if best_pk is None or best_score < 2:
+        return None
+    return Field.objects.select_related("parent__parent").get(pk=best_pk)
+
+
+def cooperation_modes_by_name():
+    """Chinese and English names and codes → mode, for reading imported text."""
+    table = {}
+    for mode in CooperationMode.objects.all():
+        for key in (mode.code, mode.name, mode.name_en.lower()):
+            if key:
+                table[key] = mode
+    return table
