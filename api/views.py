@@ -127,7 +127,7 @@ class ListingViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """A repository: published listings for all, your own in any state, your region's to reviewers."""
+    """A repository: published listings for all, one's own in any state, the region's to staff."""
 
     kind = None
     filterset_class = ListingFilter

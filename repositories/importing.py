@@ -26,10 +26,11 @@ CHUNK_ROWS = 500
 
 
 class RowError(Exception):
-    def __init__(self, field_name, problem):
-        super().__init__(f"{field_name}: {problem}")
-        self.field = field_name
-        self.problem = problem
+    """One or more (field, problem) pairs that keep a row out."""
+
+    def __init__(self, field_name=None, problem=None, *, problems=None):
+        self.problems = problems or [(field_name, problem)]
+        super().__init__("; ".join(f"{f}: {p}" for f, p in self.problems))
 
 
 @dataclass
@@ -79,11 +80,14 @@ def _text(row, key):
     return "" if value is None else str(value).strip()
 
 
-def _required(row, key, field_name=None):
-    value = _text(row, key)
-    if not value:
-        raise RowError(field_name or key, "missing or empty")
-    return value
+def _required(row, names):
+    """The values of required keys {key: field name}; every missing one is reported at once."""
+    missing = [
+        (field_name, "missing or empty") for key, field_name in names.items() if not _text(row, key)
+    ]
+    if missing:
+        raise RowError(problems=missing)
+    return [_text(row, key) for key in names]
 
 
 def _summary_of(text):
@@ -136,8 +140,10 @@ class PlatformRows:
         self.regions = {r.code: r for r in Region.objects.all()}
 
     def map(self, row):
-        external_id = _required(row, "external_id")
-        data = {"title": _required(row, "title"), "summary": _required(row, "summary")}
+        external_id, title, summary = _required(
+            row, {"external_id": "external_id", "title": "title", "summary": "summary"}
+        )
+        data = {"title": title, "summary": summary}
         text_fields = {
             ListingKind.NEED: ["background", "problem", "target_indicators", "constraints"],
             ListingKind.ACHIEVEMENT: [
@@ -228,10 +234,10 @@ class MarketRows:
             self.modes[alias] = by_code[code]
 
     def map(self, row):
-        external_id = _required(row, "id", "external_id")
-        title = _required(row, "name", "title")
         text_field = "problem" if self.kind == ListingKind.NEED else "description"
-        context = _required(row, "context", text_field)
+        external_id, title, context = _required(
+            row, {"id": "external_id", "name": "title", "context": text_field}
+        )
         if len(title) > 200:
             raise RowError("title", "longer than 200 characters")
         data = {"title": title, "summary": _summary_of(context), text_field: context}
@@ -304,7 +310,8 @@ def listings_import(*, rows, kind, organization, user, status, source=None, prog
                     published_at=_aware(published),
                 )
         except RowError as error:
-            result.rejected.append(Rejection(line, external_id, error.field, error.problem))
+            for field_name, problem in error.problems:
+                result.rejected.append(Rejection(line, external_id, field_name, problem))
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 result.rejected.append(Rejection(line, external_id, name, " ".join(messages)))

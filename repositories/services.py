@@ -142,7 +142,13 @@ def _validate(listing, societies):
         if any(org.kind != Organization.Kind.SOCIETY for org in societies):
             errors["societies"] = _("Only societies can be chosen here.")
     try:
-        listing.full_clean(exclude=["organization", "created_by", "region"])
+        # The one constraint (unique external id) is settled by the importer's lookup
+        # and enforced by the database; skipping it saves a query per row.
+        listing.full_clean(
+            exclude=["organization", "created_by", "region"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.setdefault(name, " ".join(messages))
@@ -203,7 +209,9 @@ def listing_update(*, listing, actor, data, cooperation_modes=None, societies=No
         raise PermissionDenied(_("You cannot edit this listing."))
     old_modes = list(listing.cooperation_modes.all())
     old_societies = list(listing.societies.all()) if listing.kind == ListingKind.TALENT else []
-    before = _values(listing, old_modes, old_societies)
+    # Compare with the stored row: a ModelForm may already have changed the object in memory.
+    stored = type(listing).objects.get(pk=listing.pk)
+    before = _values(stored, old_modes, old_societies)
     modes = old_modes if cooperation_modes is None else list(cooperation_modes)
     chosen_societies = old_societies if societies is None else list(societies)
     for name, value in data.items():

@@ -58,7 +58,9 @@ class Command(BaseCommand):
                 1 if path.suffix == ".csv" else 0
             )
             started = time.perf_counter()
-            with tqdm(total=total, desc=path.name, unit="row", file=sys.stderr) as bar:
+            with tqdm(
+                total=total, desc=path.name, unit="row", file=sys.stderr, disable=None
+            ) as bar:
                 result = listings_import(
                     rows=read_rows(path),
                     kind=kind,
