@@ -11,7 +11,7 @@ def _direction_tokens():
     for direction in directions:
         own = set(tokenize(f"{direction.name} {direction.keywords}"))
         parents = set(tokenize(f"{direction.parent.name} {direction.parent.parent.name}"))
-        table.append((direction.pk, own, parents))
+        table.append((direction, own, parents))
     return table
 
 
@@ -21,14 +21,12 @@ def field_best_match(*, text):
     A token shared with the direction itself counts twice one shared with its industry or domain.
     """
     tokens = set(tokenize(text))
-    best_pk, best_score = None, 0
-    for pk, own, parents in _direction_tokens():
+    best, best_score = None, 0
+    for direction, own, parents in _direction_tokens():
         score = 2 * len(tokens & own) + len(tokens & parents)
         if score > best_score:
-            best_pk, best_score = pk, score
-    if best_pk is None or best_score < 2:
-        return None
-    return Field.objects.select_related("parent__parent").get(pk=best_pk)
+            best, best_score = direction, score
+    return best if best_score >= 2 else None
 
 
 def cooperation_modes_by_name():

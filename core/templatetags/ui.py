@@ -1,4 +1,6 @@
 from django import forms, template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -40,3 +42,15 @@ def query_with(context, **params):
     for key, value in params.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def field_labels(changes, instance):
+    """The verbose names of the model fields named in a change record, joined for reading."""
+    labels = []
+    for name in changes:
+        try:
+            labels.append(str(instance._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(gettext("attachments") if name == "attachments" else name)
+    return "、".join(labels)

@@ -37,6 +37,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "repositories.models.ListingStatus",
+        "ListingKindEnum": "repositories.models.ListingKind",
         "OrganizationKindEnum": "organizations.models.Organization.Kind",
         "OrganizationStatusEnum": "organizations.models.Organization.Status",
     },

@@ -1,0 +1,170 @@
+"""Selenium fixtures: Debian's headless Chromium driving pytest-django's live server.
+
+The driver is started from /usr/bin/chromedriver explicitly, so selenium-manager never
+looks for (or downloads) a browser or a driver.
+"""
+
+import itertools
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+WAIT_SECONDS = 15
+PASSWORD = "correct-horse-42"  # tests.factories.UserFactory's password
+
+
+def chrome_options(user_data_dir, size):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={user_data_dir}",
+        f"--window-size={size[0]},{size[1]}",
+        # A Chinese visitor: LocaleMiddleware reads Accept-Language, so the UI starts in
+        # zh-hans (which is also LANGUAGE_CODE) rather than in headless Chrome's en-US.
+        "--lang=zh-CN",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    return options
+
+
+class BrowserPage:
+    """One browser window on the live server, with the few actions the flows need."""
+
+    def __init__(self, driver, base_url):
+        self.driver = driver
+        self.base_url = base_url
+
+    def __getattr__(self, name):
+        # Everything else is the WebDriver's: browser.find_element(...), browser.title, …
+        return getattr(self.driver, name)
+
+    # navigation and waits
+    def wait(self, timeout=WAIT_SECONDS):
+        return WebDriverWait(
+            self.driver,
+            timeout,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        )
+
+    def go(self, path):
+        self.driver.get(self.base_url + path)
+        self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    @property
+    def path(self):
+        return urlsplit(self.driver.current_url).path
+
+    def wait_for_path(self, pattern):
+        """Wait until the current path matches the regular expression; return the match."""
+        self.wait().until(lambda d: re.fullmatch(pattern, urlsplit(d.current_url).path))
+        self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
+        return re.fullmatch(pattern, self.path)
+
+    def find(self, css):
+        return self.wait().until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def visible(self, css):
+        return self.wait().until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def click(self, css):
+        # Bootstrap sets `scroll-behavior: smooth`, so WebDriver's own scrolling can still be
+        # under way when it clicks: bring the element to the middle of the screen at once.
+        element = self.find(css)
+        self.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+        )
+        element = self.wait().until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+        element.click()
+        return element
+
+    def submit_with(self, css):
+        """Click a submit button and wait for the next page to replace this one."""
+        html = self.driver.find_element(By.TAG_NAME, "html")
+        self.click(css)
+        self.wait().until(EC.staleness_of(html))
+        self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def text(self, css="body"):
+        return self.find(css).text
+
+    # forms
+    def fill(self, name, value, form="form"):
+        element = self.find(f'{form} [name="{name}"]')
+        element.clear()
+        element.send_keys(value)
+        return element
+
+    def select(self, name, *, value=None, text=None, form="form"):
+        select = Select(self.find(f'{form} select[name="{name}"]'))
+        if value is not None:
+            select.select_by_value(str(value))
+        else:
+            select.select_by_visible_text(text)
+        return select
+
+    def value(self, name, form="form"):
+        return self.find(f'{form} [name="{name}"]').get_attribute("value")
+
+    # accounts
+    def log_in(self, username, password=PASSWORD, next_path=""):
+        self.go("/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+        self.fill("username", username, form="#login-form")
+        self.fill("password", password, form="#login-form")
+        self.submit_with('#login-form button[type="submit"]')
+        assert not self.path.startswith("/accounts/login/"), self.text("main")
+
+
+@pytest.fixture
+def new_browser(live_server, tmp_path, monkeypatch):
+    """new_browser(size=DESKTOP) → a BrowserPage in a fresh Chromium profile; all quit after."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            pytest.fail(f"{path} is missing: `make deps` installs Debian's chromium and driver.")
+    # Belt and braces: even if selenium-manager were consulted, it must stay offline.
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    drivers = []
+    counter = itertools.count()
+
+    def start(size=DESKTOP):
+        profile = tmp_path / f"chromium-profile-{next(counter)}"
+        profile.mkdir()
+        driver = webdriver.Chrome(
+            service=Service(executable_path=CHROMEDRIVER),
+            options=chrome_options(profile, size),
+        )
+        drivers.append(driver)
+        driver.set_window_size(*size)
+        driver.set_page_load_timeout(30)
+        return BrowserPage(driver, live_server.url)
+
+    yield start
+    for driver in drivers:
+        driver.quit()
+
+
+@pytest.fixture
+def browser(new_browser):
+    """A desktop-size (1280×900) browser window."""
+    return new_browser(DESKTOP)
