@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from repositories.models import Achievement, Listing, ListingStatus, Need
 from tests.factories import OrganizationFactory, member_of
@@ -68,7 +69,7 @@ def test_imports_the_shared_market_listings_and_reports_every_rejected_row(
     stored = Achievement.objects.get(external_id=sample["id"])
     assert stored.maturity == 8
     assert stored.description == sample["context"]
-    assert stored.published_at.date().isoformat() == sample["postTime"]
+    assert timezone.localdate(stored.published_at).isoformat() == sample["postTime"]
     glued = next(
         r for r in achievements if r["cooperationMethod"] == "完全转让许可转让" and r["context"]
     )

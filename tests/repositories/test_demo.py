@@ -1,0 +1,46 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from organizations.models import Organization
+from repositories.demo import content
+from repositories.models import Listing, ListingStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    output = capsys.readouterr().out
+
+    assert Listing.objects.count() == len(content.LISTINGS) >= 300
+    live = Listing.objects.live()
+    assert live.values("field__parent").distinct().count() >= 8
+    assert (
+        live.values("region__parent").distinct().count()
+        + live.filter(region__parent__isnull=True).values("region").distinct().count()
+        >= 10
+    )
+    assert set(Organization.objects.values_list("kind", flat=True)) == set(Organization.Kind.values)
+    assert set(Listing.objects.values_list("status", flat=True)) == set(ListingStatus.values) - {
+        ListingStatus.CLOSED
+    }
+    for spec in content.USERS:
+        assert spec["username"] in output
+    assert User.objects.get(username="admin").is_superuser
+
+    # Published listings went through review by their region's CAST staff.
+    reviewed = live.exclude(reviewed_by=None).select_related("reviewed_by")
+    assert reviewed.count() == live.count()
+
+    call_command("load_demo")
+    assert "already loaded" in capsys.readouterr().out
+    assert Listing.objects.count() == len(content.LISTINGS)
+
+
+def test_load_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo")
+    assert Listing.objects.count() == 0
