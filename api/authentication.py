@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from organizations.selectors import api_token_authenticate
+from organizations.selectors import api_token_authenticate, token_creator_is_active_member
 from organizations.services import api_token_touch
 
 
@@ -16,7 +16,9 @@ class OrganizationTokenAuthentication(authentication.TokenAuthentication):
         token = api_token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
-        if not token.created_by.is_active:
-            raise exceptions.AuthenticationFailed(_("The token's owner is deactivated."))
+        if not token_creator_is_active_member(token=token):
+            raise exceptions.AuthenticationFailed(
+                _("The token's creator no longer belongs to its organization.")
+            )
         api_token_touch(token=token)
         return token.created_by, token

@@ -1,6 +1,6 @@
 """One error format for the whole API.
 
-{"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"title": ["…"]}}}
+{"status": 400, "code": "invalid", "message": "…", "fields": {"title": ["…"]}}
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied

@@ -34,11 +34,15 @@ class OrganizationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
-            choice
-            for choice in Organization.Kind.choices
-            if choice[0] != Organization.Kind.CAST_OFFICE
-        ]
+        if self.instance.pk:
+            # The type decides what an organization may do; it is settled at registration.
+            self.fields["kind"].disabled = True
+        else:
+            self.fields["kind"].choices = [
+                choice
+                for choice in Organization.Kind.choices
+                if choice[0] != Organization.Kind.CAST_OFFICE
+            ]
         self.fields["region"] = region_field(label=_("region"))
         self.fields["parent"].queryset = Organization.objects.filter(
             kind=Organization.Kind.SOCIETY, status=Organization.Status.VERIFIED
@@ -60,7 +64,13 @@ class OrganizationForm(forms.ModelForm):
             Organization.Kind.INVESTOR,
         ):
             if not data.get("credit_code"):
-                self.add_error("credit_code", _("Companies give their unified social credit code."))
+                self.add_error(
+                    "credit_code",
+                    _(
+                        "Enterprises, service agencies and investors must give their "
+                        "unified social credit code."
+                    ),
+                )
         return data
 
     def service_arguments(self):

@@ -1,14 +1,28 @@
 import hashlib
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-credit_code_validator = RegexValidator(
-    r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-    _("Enter the 18-character unified social credit code (digits and capital letters)."),
-)
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def validate_credit_code(value):
+    """The 18-character unified social credit code of GB 32100-2015, check character included."""
+    message = _("Enter the 18-character unified social credit code (digits and capital letters).")
+    if len(value) != 18 or any(char not in CREDIT_CODE_CHARS for char in value):
+        raise ValidationError(message, code="invalid")
+    total = sum(
+        CREDIT_CODE_CHARS.index(char) * weight
+        for char, weight in zip(value[:17], CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    if value[17] != CREDIT_CODE_CHARS[(31 - total % 31) % 31]:
+        raise ValidationError(
+            _("This unified social credit code is not valid: its check character is wrong."),
+            code="checksum",
+        )
 
 
 class Organization(models.Model):
@@ -37,7 +51,7 @@ class Organization(models.Model):
         _("unified social credit code"),
         max_length=18,
         blank=True,
-        validators=[credit_code_validator],
+        validators=[validate_credit_code],
     )
     description = models.TextField(_("introduction"), blank=True)
     website = models.URLField(_("website"), blank=True)

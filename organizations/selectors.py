@@ -48,6 +48,18 @@ def organization_list_public(*, kind=None):
     return qs
 
 
+def token_creator_is_active_member(*, token):
+    """A token acts for its creator, so it stops working when they leave the organization."""
+    return (
+        token.created_by.is_active
+        and Membership.objects.filter(
+            user_id=token.created_by_id,
+            organization_id=token.organization_id,
+            status=Membership.Status.ACTIVE,
+        ).exists()
+    )
+
+
 def api_token_authenticate(*, key):
     """The live token for a raw key, or None."""
     return (

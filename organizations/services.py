@@ -42,14 +42,27 @@ def organization_review(*, organization, actor, approve, note=""):
     return organization
 
 
+# What the CAST office checked when it verified the organization.
+IDENTITY_FIELDS = ("name", "kind", "region", "credit_code")
+
+
 @transaction.atomic
 def organization_update(*, organization, actor, data, fields=None):
-    """Edit an organization's profile; a rejected one goes back to the verification queue."""
+    """Edit an organization's profile.
+
+    A rejected organization, or one whose identity (name, type, region, credit code) changed,
+    goes back to the verification queue.
+    """
     if organization.id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can edit it."))
+    identity_changed = any(
+        getattr(organization, name) != data[name] for name in IDENTITY_FIELDS if name in data
+    )
     for name, value in data.items():
         setattr(organization, name, value)
-    if organization.status == Organization.Status.REJECTED:
+    if organization.status == Organization.Status.REJECTED or (
+        identity_changed and organization.kind != Organization.Kind.CAST_OFFICE
+    ):
         organization.status = Organization.Status.PENDING
     organization.full_clean()
     organization.save()

@@ -157,8 +157,12 @@ def membership_request(request, pk):
 @require_POST
 def membership_decide(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("organization"), pk=pk)
+    action = request.POST.get("action")
+    if action not in ("approve", "remove"):
+        messages.error(request, _("Choose approve or remove."))
+        return redirect("organizations:detail", pk=membership.organization_id)
     try:
-        if request.POST.get("action") == "approve":
+        if action == "approve":
             services.membership_approve(membership=membership, actor=request.actor)
         else:
             services.membership_remove(membership=membership, actor=request.actor)

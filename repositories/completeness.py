@@ -79,7 +79,7 @@ RULES = {
         Rule(
             10,
             lambda data: bool(data.get("budget_negotiable") or data.get("budget_max")),
-            _("Give a budget range, or mark it negotiable (面议)."),
+            _("Give a budget range, or mark it negotiable."),
         ),
         Rule(5, _filled("deadline"), _("Say by when you need a solution.")),
     ],
@@ -118,7 +118,7 @@ RULES = {
         Rule(
             5,
             lambda data: bool(data.get("price_negotiable") or data.get("price")),
-            _("Give a price, or mark it negotiable (面议)."),
+            _("Give a price, or mark it negotiable."),
         ),
         Rule(5, _filled("owner_names"), _("Name the people who developed it.")),
     ],

@@ -180,7 +180,11 @@ class BrowseForm(forms.Form):
         required=False,
     )
     days = forms.TypedChoiceField(
-        choices=DATE_CHOICES, coerce=int, empty_value=None, label=_("published"), required=False
+        choices=DATE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        label=_("published within"),
+        required=False,
     )
 
     def __init__(self, *args, kind, **kwargs):

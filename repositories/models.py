@@ -154,7 +154,7 @@ class Need(Listing):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    budget_negotiable = models.BooleanField(_("budget negotiable (面议)"), default=False)
+    budget_negotiable = models.BooleanField(_("budget negotiable"), default=False)
     deadline = models.DateField(_("solution wanted by"), null=True, blank=True)
 
     class Meta:
@@ -183,7 +183,7 @@ class Achievement(Listing):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    price_negotiable = models.BooleanField(_("price negotiable (面议)"), default=False)
+    price_negotiable = models.BooleanField(_("price negotiable"), default=False)
     owner_names = models.CharField(
         _("owners (people)"),
         max_length=255,

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from repositories.forms import (
 )
 from repositories.models import Attachment, DetailAccessRequest, ListingKind, ListingStatus
 from repositories.selectors import (
+    MODEL_BY_KIND,
     access_request_list_for_owner,
     listing_can_edit,
     listing_can_review,
@@ -86,7 +88,7 @@ def listing_list(request, kind):
         "repositories/listing_list.html",
         {
             "kind": kind,
-            "kind_label": ListingKind(kind).label,
+            "kind_label": capfirst(MODEL_BY_KIND[kind]._meta.verbose_name_plural),
             "form": form,
             "page": page,
             "query_string": query_without_page.urlencode(),
@@ -210,7 +212,7 @@ def _render_form(request, kind, form, listing):
         {
             "form": form,
             "kind": kind,
-            "kind_label": ListingKind(kind).label,
+            "kind_label": capfirst(MODEL_BY_KIND[kind]._meta.verbose_name),
             "listing": listing,
             "score": score,
             "hints": hints,

@@ -6,6 +6,8 @@ from django.utils import timezone
 from accounts.models import User
 from matching.text import tokenize
 from organizations.models import Membership, Organization
+from organizations.selectors import actor_for
+from organizations.services import api_token_create
 from repositories.models import Achievement, ListingKind, ListingStatus, Need, Project, Talent
 from repositories.services import listing_text
 from taxonomy.models import Field, Region
@@ -141,18 +143,5 @@ class TalentFactory(ListingFactory):
 
 def api_token_for(organization, user=None, name="ERP 对接"):
     """(token, raw key) for the organization, created by an admin (a new one unless given)."""
-    from organizations.selectors import actor_for
-    from organizations.services import api_token_create
-
     user = user or member_of(organization)
     return api_token_create(organization=organization, actor=actor_for(user=user), name=name)
-
-
-def indexed(listing):
-    """Fill in the listing's search text the way the services do, for keyword search tests."""
-    from matching.text import tokenize
-    from repositories.services import listing_text
-
-    listing.search_text = " ".join(tokenize(listing_text(listing)))
-    listing.save(update_fields=["search_text"])
-    return listing

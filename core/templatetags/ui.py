@@ -50,7 +50,11 @@ def field_labels(changes, instance):
     labels = []
     for name in changes:
         try:
-            labels.append(str(instance._meta.get_field(name).verbose_name))
+            field = instance._meta.get_field(name)
         except FieldDoesNotExist:
+            field = None
+        if hasattr(field, "verbose_name"):
+            labels.append(str(field.verbose_name))
+        else:
             labels.append(gettext("attachments") if name == "attachments" else name)
-    return "、".join(labels)
+    return gettext(", ").join(labels)

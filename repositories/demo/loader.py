@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -130,15 +131,18 @@ def _organizations(regions, fields):
 
 
 def _users(organizations, password):
+    # Hashing is deliberately slow; the demo logins share one password, so hash it once.
+    password_hash = make_password(password)
     users = {}
     for spec in content.USERS:
-        user, created = User.objects.get_or_create(
+        user, _created = User.objects.get_or_create(
             username=spec["username"],
-            defaults={"display_name": spec["display_name"], "email": spec["email"]},
+            defaults={
+                "display_name": spec["display_name"],
+                "email": spec["email"],
+                "password": password_hash,
+            },
         )
-        if created:
-            user.set_password(password)
-            user.save(update_fields=["password"])
         Membership.objects.get_or_create(
             user=user,
             organization=organizations[spec["organization"]],

@@ -84,7 +84,7 @@ def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser):
     owner.select("kind", value=Organization.Kind.ENTERPRISE, form=form)
     owner.select("region", text="杭州市", form=form)
     assert owner.value("region", form=form) == str(hangzhou.pk)
-    owner.fill("credit_code", "91330100MA2CDEF123", form=form)
+    owner.fill("credit_code", "91330100MA2CDEF12X", form=form)
     owner.fill("contact_name", "李工", form=form)
     owner.fill("contact_phone", "0571-88880000", form=form)
     owner.submit_with(f'{form} button[type="submit"]')

@@ -1,0 +1,228 @@
+"""Accounts: signing up, logging in and out, resetting a forgotten password."""
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGN_UP = reverse("accounts:sign_up")
+LOGIN = reverse("accounts:login")
+LOGOUT = reverse("accounts:logout")
+PASSWORD_RESET = reverse("accounts:password_reset")
+PASSWORD = "correct-horse-42"  # UserFactory's
+NEW_PASSWORD = "Blue-lantern-2046"
+
+
+def sign_up_data(**overrides):
+    data = {
+        "username": "zhangwei",
+        "display_name": "张伟",
+        "email": "zhangwei@example.cn",
+        "phone": "13800000001",
+        "password1": "Tide-pool-7391",
+        "password2": "Tide-pool-7391",
+    }
+    data.update(overrides)
+    return data
+
+
+def logged_in_user_id(client):
+    return client.session.get(SESSION_KEY)
+
+
+# --- sign up ----------------------------------------------------------------------------------
+
+
+def test_sign_up_page(client):
+    response = client.get(SIGN_UP)
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) == {
+        "username",
+        "display_name",
+        "email",
+        "phone",
+        "password1",
+        "password2",
+    }
+
+
+def test_sign_up_logs_in_and_goes_to_organization_registration(client):
+    response = client.post(SIGN_UP, sign_up_data(email="ZhangWei@Example.CN"))
+    assert response.status_code == 302
+    assert response.url == reverse("organizations:register")
+    user = User.objects.get()
+    assert (user.username, user.display_name, user.email, user.phone) == (
+        "zhangwei",
+        "张伟",
+        "zhangwei@example.cn",
+        "13800000001",
+    )
+    assert user.check_password("Tide-pool-7391")
+    assert str(logged_in_user_id(client)) == str(user.pk)
+    assert client.get(response.url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param({"email": "user-taken@example.cn"}, "email", id="duplicate-email"),
+        pytest.param({"email": "USER-TAKEN@example.CN"}, "email", id="duplicate-email-case"),
+        pytest.param({"email": ""}, "email", id="no-email"),
+        pytest.param({"email": "zhangwei@"}, "email", id="bad-email"),
+        pytest.param({"username": "taken"}, "username", id="duplicate-username"),
+        pytest.param({"password2": "Tide-pool-7392"}, "password2", id="password-mismatch"),
+        pytest.param({"password1": "12345678", "password2": "12345678"}, "password2", id="weak"),
+        pytest.param({"password1": "abc", "password2": "abc"}, "password2", id="short"),
+        pytest.param(
+            {"password1": "zhangwei123", "password2": "zhangwei123"},
+            "password2",
+            id="like-username",
+        ),
+    ],
+)
+def test_sign_up_errors_create_no_user(client, overrides, field):
+    UserFactory(username="taken", email="user-taken@example.cn")
+    response = client.post(SIGN_UP, sign_up_data(**overrides))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == [field]
+    assert f'data-field="{field}"' in response.content.decode()
+    assert User.objects.count() == 1
+    assert logged_in_user_id(client) is None
+
+
+def test_sign_up_django_messages_are_in_chinese(client):
+    response = client.post(SIGN_UP, sign_up_data(password2="different-Password-1"))
+    assert response.context["form"].errors["password2"] == ["输入的两个密码不一致。"]
+    response = client.post(SIGN_UP, sign_up_data(email=""))
+    assert response.context["form"].errors["email"] == ["该字段是必填项。"]
+
+
+# --- login and logout -------------------------------------------------------------------------
+
+
+def test_login_and_logout(client):
+    user = UserFactory()
+    response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("repositories:workspace")
+    assert str(logged_in_user_id(client)) == str(user.pk)
+
+    assert client.get(LOGOUT).status_code == 405  # logging out is a POST
+    assert str(logged_in_user_id(client)) == str(user.pk)
+    response = client.post(LOGOUT)
+    assert response.status_code == 302
+    assert response.url == reverse("repositories:home")
+    assert logged_in_user_id(client) is None
+
+
+def test_login_follows_a_local_next_only(client):
+    user = UserFactory()
+    register = reverse("organizations:register")
+    response = client.post(
+        LOGIN, {"username": user.username, "password": PASSWORD, "next": register}
+    )
+    assert response.url == register
+    client.logout()
+    response = client.post(
+        LOGIN,
+        {"username": user.username, "password": PASSWORD, "next": "https://evil.example.com/"},
+    )
+    assert response.url == reverse("repositories:workspace")
+
+
+@pytest.mark.parametrize("password", ["wrong-password", ""])
+def test_login_with_a_wrong_password(client, password):
+    user = UserFactory()
+    response = client.post(LOGIN, {"username": user.username, "password": password})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert logged_in_user_id(client) is None
+
+
+def test_inactive_user_cannot_log_in(client):
+    user = UserFactory(is_active=False)
+    response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert logged_in_user_id(client) is None
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def _reset_link(mail):
+    match = re.search(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)", mail.body)
+    assert match, mail.body
+    return match.group(1)
+
+
+def test_password_reset_by_mail(client, mailoutbox):
+    user = UserFactory(email="li.na@example.cn")
+    response = client.post(PASSWORD_RESET, {"email": "Li.Na@example.cn"})
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:password_reset_done")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["li.na@example.cn"]
+    assert user.display_name in mail.body
+
+    link = _reset_link(mail)
+    response = client.get(link)
+    assert response.status_code == 302  # to the same URL with the token hidden in the session
+    set_password_url = response.url
+    assert set_password_url.endswith("/set-password/")
+    response = client.get(set_password_url)
+    assert response.status_code == 200
+    assert response.context["validlink"] is True
+
+    response = client.post(
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+    assert client.login(username=user.username, password=PASSWORD) is False
+    response = client.post(LOGIN, {"username": user.username, "password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert str(logged_in_user_id(client)) == str(user.pk)
+
+    # The link works once.
+    client.logout()
+    response = client.get(link, follow=True)
+    assert response.context["validlink"] is False
+
+
+def test_password_reset_with_weak_password_keeps_the_old_one(client, mailoutbox):
+    user = UserFactory()
+    client.post(PASSWORD_RESET, {"email": user.email})
+    set_password_url = client.get(_reset_link(mailoutbox[0])).url
+    response = client.post(set_password_url, {"new_password1": "123", "new_password2": "123"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["new_password2"]
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_but_looks_the_same(client, mailoutbox):
+    response = client.post(PASSWORD_RESET, {"email": "nobody@example.cn"})
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:password_reset_done")
+    assert mailoutbox == []
+
+
+def test_tampered_reset_link_is_invalid(client, mailoutbox):
+    user = UserFactory()
+    client.post(PASSWORD_RESET, {"email": user.email})
+    link = _reset_link(mailoutbox[0])
+    tampered = link.rstrip("/")[:-2] + "zz/"
+    response = client.get(tampered, follow=True)
+    assert response.status_code == 200
+    assert response.context["validlink"] is False
