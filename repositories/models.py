@@ -8,7 +8,7 @@ adds its own fields in a child table.
 import os
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -168,8 +168,13 @@ class Achievement(Listing):
     description = models.TextField(_("technical description"))
     innovation_points = models.TextField(_("innovation points"), blank=True)
     application_scenarios = models.TextField(_("application scenarios"), blank=True)
+    # Explicit bounds keep the API schema the same on every database backend.
     maturity = models.PositiveSmallIntegerField(
-        _("maturity"), choices=Maturity.choices, null=True, blank=True
+        _("maturity"),
+        choices=Maturity.choices,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Maturity.TRL1), MaxValueValidator(Maturity.TRL9)],
     )
     ip_status = models.CharField(
         _("IP status"), max_length=20, choices=IPStatus.choices, default=IPStatus.NONE

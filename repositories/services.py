@@ -19,6 +19,7 @@ from repositories.completeness import completeness_of_listing
 from repositories.models import (
     Attachment,
     DetailAccessRequest,
+    Listing,
     ListingKind,
     ListingRevision,
     ListingStatus,
@@ -404,11 +405,16 @@ def listing_import_row(
     if status not in IMPORT_STATUSES:
         raise ValueError(f"status must be one of {IMPORT_STATUSES}")
     model = MODEL_BY_KIND[kind]
-    listing = (
-        model.objects.filter(kind=kind, external_id=external_id)
-        .select_related("field__parent__parent")
-        .order_by()
+    # Look the id up on the base table, where (kind, external_id) is indexed.
+    existing_pk = (
+        Listing.objects.filter(kind=kind, external_id=external_id)
+        .values_list("pk", flat=True)
         .first()
+    )
+    listing = (
+        model.objects.select_related("field__parent__parent").get(pk=existing_pk)
+        if existing_pk
+        else None
     )
     if listing is None:
         outcome = "created"

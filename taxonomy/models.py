@@ -4,6 +4,7 @@ Fields, regions and cooperation modes are rows written by data migrations from t
 maturity and IP status are fixed scales, so they are choices.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,11 @@ class Field(LocalizedNameMixin):
         DIRECTION = 3, _("direction")
 
     code = models.CharField(_("code"), max_length=16, unique=True)
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        choices=Level.choices,
+        validators=[MinValueValidator(Level.DOMAIN), MaxValueValidator(Level.DIRECTION)],
+    )
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
@@ -68,7 +73,11 @@ class Region(LocalizedNameMixin):
         CITY = 2, _("city")
 
     code = models.CharField(_("code"), max_length=6, unique=True)
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        choices=Level.choices,
+        validators=[MinValueValidator(Level.PROVINCE), MaxValueValidator(Level.CITY)],
+    )
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
