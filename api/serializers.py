@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from organizations.models import Organization
-from repositories.models import Achievement, Need, Project, Talent
+from repositories.models import KIND_FIELDS, Achievement, ListingKind, Need, Project, Talent
 from repositories.selectors import listing_can_see_details
 from taxonomy.models import CooperationMode, Field, Region
 
@@ -132,61 +132,17 @@ def _listing_serializer(model, kind_fields):
     return type(f"{model.__name__}Serializer", (ListingSerializer,), {"Meta": meta})
 
 
-NeedSerializer = _listing_serializer(
-    Need,
-    [
-        "background",
-        "problem",
-        "target_indicators",
-        "constraints",
-        "budget_min",
-        "budget_max",
-        "budget_negotiable",
-        "deadline",
-    ],
-)
-AchievementSerializer = _listing_serializer(
-    Achievement,
-    [
-        "description",
-        "innovation_points",
-        "application_scenarios",
-        "maturity",
-        "ip_status",
-        "patent_numbers",
-        "price",
-        "price_negotiable",
-        "owner_names",
-    ],
-)
+NeedSerializer = _listing_serializer(Need, KIND_FIELDS[ListingKind.NEED])
+AchievementSerializer = _listing_serializer(Achievement, KIND_FIELDS[ListingKind.ACHIEVEMENT])
 
 
-class ProjectSerializer(
-    _listing_serializer(
-        Project,
-        ["description", "stage", "seeking", "needs_description", "funding_sought", "team"],
-    )
-):
+class ProjectSerializer(_listing_serializer(Project, KIND_FIELDS[ListingKind.PROJECT])):
     seeking = serializers.ListField(
         child=serializers.ChoiceField(choices=Project.Seeking.choices), required=False
     )
 
 
-class TalentSerializer(
-    _listing_serializer(
-        Talent,
-        [
-            "institution_name",
-            "titles",
-            "disciplines",
-            "research_interests",
-            "representative_achievements",
-            "representative_projects",
-            "availability",
-            "societies",
-        ],
-    )
-):
+class TalentSerializer(_listing_serializer(Talent, KIND_FIELDS[ListingKind.TALENT])):
     societies = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.SOCIETY),
         many=True,

@@ -10,3 +10,8 @@ def redirect_next(request, default, **kwargs):
     ):
         return redirect(target)
     return redirect(default, **kwargs)
+
+
+def error_text(error):
+    """A ValidationError's or PermissionDenied's message(s) as one line for a flash message."""
+    return " ".join(getattr(error, "messages", None) or [str(error)])

@@ -9,15 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import redirect_next
+from core.web import error_text, redirect_next
 from organizations import services
 from organizations.forms import OrganizationForm, OrganizationReviewForm, TokenForm
 from organizations.models import ApiToken, Membership, Organization
 from organizations.selectors import organization_can_review, organization_list_public
-
-
-def _errors_of(error):
-    return " ".join(getattr(error, "messages", None) or [str(error)])
 
 
 def organization_list(request):
@@ -134,7 +130,7 @@ def organization_review(request, pk):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _errors_of(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Decision recorded."))
     return redirect_next(request, "repositories:review_queue")
@@ -147,7 +143,7 @@ def membership_request(request, pk):
     try:
         services.membership_request(user=request.user, organization=organization)
     except ValidationError as error:
-        messages.error(request, _errors_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Request sent to the organization's administrators."))
     return redirect("organizations:detail", pk=pk)
@@ -167,7 +163,7 @@ def membership_decide(request, pk):
         else:
             services.membership_remove(membership=membership, actor=request.actor)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _errors_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Members updated."))
     return redirect("organizations:detail", pk=membership.organization_id)
@@ -179,14 +175,14 @@ def token_create(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
     form = TokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors_of(ValidationError(list(form.errors["name"]))))
+        messages.error(request, " ".join(form.errors["name"]))
         return redirect("organizations:detail", pk=pk)
     try:
         token, key = services.api_token_create(
             organization=organization, actor=request.actor, name=form.cleaned_data["name"]
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _errors_of(error))
+        messages.error(request, error_text(error))
         return redirect("organizations:detail", pk=pk)
     # The raw key is shown on this one response and never again.
     return render(
@@ -203,7 +199,7 @@ def token_revoke(request, pk):
     try:
         services.api_token_revoke(token=token, actor=request.actor)
     except PermissionDenied as error:
-        messages.error(request, _errors_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Token revoked."))
     return redirect("organizations:detail", pk=token.organization_id)

@@ -2,53 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-from repositories.models import Attachment, ListingKind, Project
+from repositories.models import KIND_FIELDS, Attachment, ListingKind, Project
 from repositories.selectors import MODEL_BY_KIND
 from taxonomy.forms import direction_field, region_field
 from taxonomy.models import CooperationMode, Field, Maturity, Region
 
 COMMON_FIELDS = ["title", "summary", "field", "region", "cooperation_modes"]
-KIND_FIELDS = {
-    ListingKind.NEED: [
-        "background",
-        "problem",
-        "target_indicators",
-        "constraints",
-        "budget_min",
-        "budget_max",
-        "budget_negotiable",
-        "deadline",
-    ],
-    ListingKind.ACHIEVEMENT: [
-        "description",
-        "innovation_points",
-        "application_scenarios",
-        "maturity",
-        "ip_status",
-        "patent_numbers",
-        "price",
-        "price_negotiable",
-        "owner_names",
-    ],
-    ListingKind.PROJECT: [
-        "description",
-        "stage",
-        "seeking",
-        "needs_description",
-        "funding_sought",
-        "team",
-    ],
-    ListingKind.TALENT: [
-        "institution_name",
-        "titles",
-        "disciplines",
-        "research_interests",
-        "representative_achievements",
-        "representative_projects",
-        "availability",
-        "societies",
-    ],
-}
 # Relations saved by the service after the row itself.
 RELATION_FIELDS = ("cooperation_modes", "societies")
 
@@ -158,19 +117,25 @@ class BrowseForm(forms.Form):
 
     q = forms.CharField(label=_("keywords"), required=False, max_length=100)
     field = forms.ModelChoiceField(
-        Field.objects.filter(level__lte=2), label=_("field"), required=False, to_field_name="code"
+        Field.objects.filter(level__lte=2),
+        label=_("field"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("all"),
     )
     region = forms.ModelChoiceField(
         Region.objects.filter(level=Region.Level.PROVINCE),
         label=_("region"),
         required=False,
         to_field_name="code",
+        empty_label=_("all"),
     )
     mode = forms.ModelChoiceField(
         CooperationMode.objects.all(),
         label=_("cooperation mode"),
         required=False,
         to_field_name="code",
+        empty_label=_("all"),
     )
     maturity = forms.TypedChoiceField(
         choices=[("", _("any maturity"))] + [(m.value, m.label) for m in Maturity],

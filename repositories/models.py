@@ -32,6 +32,50 @@ class ListingStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+# The fields an author writes for each kind, besides the common ones (title, summary, field…).
+KIND_FIELDS = {
+    ListingKind.NEED: [
+        "background",
+        "problem",
+        "target_indicators",
+        "constraints",
+        "budget_min",
+        "budget_max",
+        "budget_negotiable",
+        "deadline",
+    ],
+    ListingKind.ACHIEVEMENT: [
+        "description",
+        "innovation_points",
+        "application_scenarios",
+        "maturity",
+        "ip_status",
+        "patent_numbers",
+        "price",
+        "price_negotiable",
+        "owner_names",
+    ],
+    ListingKind.PROJECT: [
+        "description",
+        "stage",
+        "seeking",
+        "needs_description",
+        "funding_sought",
+        "team",
+    ],
+    ListingKind.TALENT: [
+        "institution_name",
+        "titles",
+        "disciplines",
+        "research_interests",
+        "representative_achievements",
+        "representative_projects",
+        "availability",
+        "societies",
+    ],
+}
+
+
 class ListingQuerySet(models.QuerySet):
     def live(self):
         """Published and still within its validity period."""

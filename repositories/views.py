@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import redirect_next
+from core.web import error_text, redirect_next
 from organizations.models import Organization
 from organizations.selectors import organization_list_for_review
 from repositories import services
@@ -190,7 +190,7 @@ def _after_save(request, listing):
         try:
             services.listing_submit(listing=listing, actor=request.actor)
         except ValidationError as error:
-            messages.warning(request, " ".join(error.messages))
+            messages.warning(request, error_text(error))
             messages.info(request, _("Saved as a draft."))
         else:
             messages.success(request, _("Submitted: the local CAST office will review it."))
@@ -243,8 +243,7 @@ def _listing_action(request, kind, pk, action, success_message):
     try:
         action(listing)
     except (ValidationError, PermissionDenied) as error:
-        message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, message or _("You cannot do that."))
+        messages.error(request, error_text(error) or _("You cannot do that."))
     else:
         messages.success(request, success_message)
     return listing
@@ -276,10 +275,8 @@ def listing_review(request, kind, pk):
         services.listing_review(
             listing=listing, actor=request.actor, approve=approve, note=form.cleaned_data["note"]
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Published.") if approve else _("Returned to the author."))
     return redirect_next(request, listing)
@@ -318,7 +315,7 @@ def listing_delete(request, kind, pk):
     try:
         services.listing_delete(listing=listing, actor=request.actor)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, error_text(error))
         return redirect(listing)
     messages.success(request, _("Deleted."))
     return redirect("repositories:workspace")
@@ -341,7 +338,7 @@ def attachment_upload(request, kind, pk):
             is_confidential=form.cleaned_data["is_confidential"],
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("File added."))
     return redirect(listing)
@@ -374,7 +371,7 @@ def attachment_delete(request, pk):
     try:
         services.attachment_delete(attachment=attachment, actor=request.actor)
     except PermissionDenied as error:
-        messages.error(request, str(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("File removed."))
     return redirect(listing)
@@ -395,7 +392,7 @@ def access_request(request, kind, pk):
                 message=form.cleaned_data["message"],
             )
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Request sent to the owner."))
     else:
@@ -417,7 +414,7 @@ def access_request_decide(request, pk):
             grant=request.POST.get("grant") == "1",
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("repositories:workspace")
