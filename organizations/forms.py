@@ -20,6 +20,7 @@ PROFILE_FIELDS = [
 
 
 class OrganizationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     fields_of_interest = forms.ModelMultipleChoiceField(
         Field.objects.filter(level__lte=2),
         label=_("fields of interest"),

@@ -83,6 +83,7 @@ def cast_staff(region_code, **user_fields):
 class ListingFactory(factory.django.DjangoModelFactory):
     class Meta:
         abstract = True
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"测试条目{n}")
     summary = "一段公开摘要，说明这条信息的要点。"

@@ -165,11 +165,17 @@ def _reviewers_by_region(organizations, users):
 
 
 def demo_logins():
-    """(role label, username) for each kind of demo account, in a stable order."""
-    rows = []
+    """(role, organization, username): the first demo login of each kind of organization."""
+    rows = {}
     for spec in content.USERS:
-        user = User.objects.get(username=spec["username"])
-        membership = user.memberships.select_related("organization").first()
+        membership = (
+            Membership.objects.filter(user__username=spec["username"])
+            .select_related("organization")
+            .first()
+        )
         organization = membership.organization
-        rows.append((organization.get_kind_display(), organization.name, spec["username"]))
-    return rows
+        rows.setdefault(
+            organization.kind,
+            (organization.get_kind_display(), organization.name, spec["username"]),
+        )
+    return list(rows.values())

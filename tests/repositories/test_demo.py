@@ -26,8 +26,18 @@ def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys):
     assert set(Listing.objects.values_list("status", flat=True)) == set(ListingStatus.values) - {
         ListingStatus.CLOSED
     }
-    for spec in content.USERS:
-        assert spec["username"] in output
+    # One login per kind of organization, each a real member of such an organization.
+    printed = [
+        line.split()[-1]
+        for line in output.splitlines()
+        if line.startswith("  ") and "…" not in line
+    ]
+    assert printed[0] == "admin"
+    kinds = [
+        User.objects.get(username=username).memberships.get().organization.kind
+        for username in printed[1:]
+    ]
+    assert sorted(kinds) == sorted(Organization.Kind.values)
     assert User.objects.get(username="admin").is_superuser
 
     # Published listings went through review by their region's CAST staff.

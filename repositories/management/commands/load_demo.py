@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from config.env import env
+from repositories.demo import content
 from repositories.demo.loader import demo_is_loaded, demo_load, demo_logins
 
 
@@ -28,3 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'platform administrator':<32} admin")
         for role, organization, username in demo_logins():
             self.stdout.write(f"  {role:<16} {organization:<24} {username}")
+        self.stdout.write(
+            f"  … and {len(content.USERS) - len(demo_logins())} more: every demo user is listed "
+            "in repositories/demo/content.py (USERS)."
+        )
