@@ -49,8 +49,12 @@ class ImportResult:
     rejected: list = field(default_factory=list)
 
     @property
+    def rejected_rows(self):
+        return len({rejection.line for rejection in self.rejected})
+
+    @property
     def total(self):
-        return self.created + self.updated + self.unchanged + len(self.rejected)
+        return self.created + self.updated + self.unchanged + self.rejected_rows
 
 
 def read_rows(path):

@@ -75,7 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{path.name}: {result.total} rows, {result.created} created, "
                 f"{result.updated} updated, "
-                f"{result.unchanged} unchanged, {len(result.rejected)} rejected "
+                f"{result.unchanged} unchanged, {result.rejected_rows} rejected "
                 f"in {seconds:.1f} s ({result.total / seconds:.0f} rows/s)"
             )
         for name, rejection in rejected[:20]:
