@@ -120,4 +120,5 @@ LISTING_VALIDITY_DAYS = env.int("LISTING_VALIDITY_DAYS", default=180)
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
+from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403

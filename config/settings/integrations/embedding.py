@@ -1,0 +1,12 @@
+"""The sentence-embedding model behind matching (multilingual-e5-small by default).
+
+EMBEDDING_MODEL is a folder (prepared offline by `manage.py prepare_embedding_model`) or, on a
+machine that reaches a model hub, a model name such as "intfloat/multilingual-e5-small".
+"""
+
+from config.env import BASE_DIR, env
+
+EMBEDDING_MODEL = env("EMBEDDING_MODEL", default=str(BASE_DIR / "var/models/multilingual-e5-small"))
+# "auto": bfloat16 where the CPU computes it natively (AVX-512 BF16 or AMX), else float32.
+EMBEDDING_DTYPE = env("EMBEDDING_DTYPE", default="auto")
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
