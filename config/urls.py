@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("repositories.urls")),
     path("accounts/", include("accounts.urls")),
     path("organizations/", include("organizations.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

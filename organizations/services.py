@@ -4,9 +4,12 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Notification
+from notifications.services import notify, notify_organization
 from organizations.models import ApiToken, Membership, Organization
 from organizations.selectors import organization_can_review
 
@@ -39,6 +42,17 @@ def organization_review(*, organization, actor, approve, note=""):
     organization.reviewed_by = actor.user
     organization.reviewed_at = timezone.now()
     organization.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    if approve:
+        title = _("%(name)s is verified: you can now submit listings") % {"name": organization.name}
+    else:
+        title = _("%(name)s was not verified") % {"name": organization.name}
+    notify_organization(
+        organization=organization,
+        topic=Notification.Topic.ORGANIZATION_REVIEWED,
+        title=title,
+        body=organization.review_note,
+        url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
+    )
     return organization
 
 
@@ -80,6 +94,13 @@ def membership_request(*, user, organization):
     )
     if not created:
         raise ValidationError(_("You have already joined or asked to join this organization."))
+    notify_organization(
+        organization=organization,
+        topic=Notification.Topic.MEMBERSHIP,
+        title=_("%(user)s asks to join %(name)s") % {"user": user, "name": organization.name},
+        url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
+        admins_only=True,
+    )
     return membership
 
 
@@ -88,6 +109,12 @@ def membership_approve(*, membership, actor):
         raise PermissionDenied(_("Only the organization's administrators can approve members."))
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status"])
+    notify(
+        users=[membership.user],
+        topic=Notification.Topic.MEMBERSHIP,
+        title=_("You are now a member of %(name)s") % {"name": membership.organization.name},
+        url=reverse("organizations:detail", kwargs={"pk": membership.organization_id}),
+    )
     return membership
 
 

@@ -10,10 +10,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.text import tokenize
+from notifications.models import Notification
+from notifications.services import notify, notify_organization
 from organizations.models import Organization
 from repositories.completeness import completeness_of_listing
 from repositories.models import (
@@ -280,6 +283,17 @@ def listing_review(*, listing, actor, approve, note=""):
     listing.save()
     action = ListingRevision.Action.APPROVED if approve else ListingRevision.Action.RETURNED
     _record(listing, actor.user, action, note=note)
+    if approve:
+        title = _("Published: %(title)s") % {"title": listing.title}
+    else:
+        title = _("Returned for changes: %(title)s") % {"title": listing.title}
+    notify_organization(
+        organization=listing.organization,
+        topic=Notification.Topic.LISTING_REVIEWED,
+        title=title,
+        body=note,
+        url=listing.get_absolute_url(),
+    )
     return listing
 
 
@@ -374,6 +388,14 @@ def access_request_create(*, listing, actor, organization, message):
     )
     if not created:
         raise ValidationError(_("Your organization has already asked for these details."))
+    notify_organization(
+        organization=listing.organization,
+        topic=Notification.Topic.ACCESS_REQUESTED,
+        title=_("%(organization)s asks for the details of “%(title)s”")
+        % {"organization": organization.name, "title": listing.title},
+        body=request.message,
+        url=reverse("repositories:workspace"),
+    )
     return request
 
 
@@ -388,6 +410,19 @@ def access_request_decide(*, access_request, actor, grant):
     access_request.decided_by = actor.user
     access_request.decided_at = timezone.now()
     access_request.save(update_fields=["status", "decided_by", "decided_at"])
+    listing = access_request.listing
+    if grant:
+        title = _("Details of “%(title)s” are open to you") % {"title": listing.title}
+    else:
+        title = _("Your request for the details of “%(title)s” was declined") % {
+            "title": listing.title
+        }
+    notify(
+        users=[access_request.requested_by],
+        topic=Notification.Topic.ACCESS_DECIDED,
+        title=title,
+        url=listing.get_absolute_url(),
+    )
     return access_request
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "taxonomy",
     "organizations",
     "repositories",
+    "notifications",
     "matching",
     "api",
 ]
@@ -63,6 +64,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "organizations.context_processors.memberships",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },

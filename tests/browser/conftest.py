@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
-WAIT_SECONDS = 15
+WAIT_SECONDS = 30  # generous: CI shares two cores with the test database and the live server
 PASSWORD = "correct-horse-42"  # tests.factories.UserFactory's password
 
 

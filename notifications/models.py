@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """One message in a user's notification centre; also sent by e-mail when it is created."""
+
+    class Topic(models.TextChoices):
+        LISTING_REVIEWED = "listing_reviewed", _("listing reviewed")
+        ORGANIZATION_REVIEWED = "organization_reviewed", _("organization reviewed")
+        ACCESS_REQUESTED = "access_requested", _("details requested")
+        ACCESS_DECIDED = "access_decided", _("request for details decided")
+        MEMBERSHIP = "membership", _("membership")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    topic = models.CharField(_("topic"), max_length=32, choices=Topic.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

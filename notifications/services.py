@@ -1,0 +1,60 @@
+"""Tell people what happened to their listings, organizations and requests: in-app and by e-mail."""
+
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+from organizations.models import Membership
+
+
+def notify(*, users, topic, title, body="", url=""):
+    """A notification for each user; the e-mails go out once the transaction commits."""
+    from notifications.tasks import send_notification_email
+
+    notifications = Notification.objects.bulk_create(
+        Notification(user=user, topic=topic, title=title[:200], body=body, url=url)
+        for user in {user.pk: user for user in users}.values()
+    )
+    for notification in notifications:
+        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
+    return notifications
+
+
+def notify_organization(*, organization, topic, title, body="", url="", admins_only=False):
+    memberships = Membership.objects.filter(
+        organization=organization, status=Membership.Status.ACTIVE
+    ).select_related("user")
+    if admins_only:
+        memberships = memberships.filter(role=Membership.Role.ADMIN)
+    return notify(users=[m.user for m in memberships], topic=topic, title=title, body=body, url=url)
+
+
+def notification_send_email(*, notification_id):
+    """Claim the notification, then send: a second run finds it claimed and sends nothing."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    if not notification.user.email:
+        return
+    link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
+    send_mail(
+        subject=f"[TechBridge] {notification.title}",
+        message="\n\n".join(part for part in (notification.body, link) if part),
+        from_email=None,
+        recipient_list=[notification.user.email],
+    )
+
+
+def notification_mark_read(*, user, notification_ids=None):
+    """Mark the user's notifications read (all of them, or the given ones)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
