@@ -10,3 +10,5 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", default=str(BASE_DIR / "var/models/mult
 # "auto": bfloat16 where the CPU computes it natively (AVX-512 BF16 or AMX), else float32.
 EMBEDDING_DTYPE = env("EMBEDDING_DTYPE", default="auto")
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# Embeddings of texts seen before (benchmarks, the offline rank command).
+EMBEDDING_CACHE_DIR = env.path("EMBEDDING_CACHE_DIR", default=BASE_DIR / "var/cache")
