@@ -8,6 +8,7 @@ class Notification(models.Model):
 
     class Topic(models.TextChoices):
         LISTING_REVIEWED = "listing_reviewed", _("listing reviewed")
+        LISTING_EXPIRING = "listing_expiring", _("listing about to expire")
         ORGANIZATION_REVIEWED = "organization_reviewed", _("organization reviewed")
         ACCESS_REQUESTED = "access_requested", _("details requested")
         ACCESS_DECIDED = "access_decided", _("request for details decided")

@@ -128,6 +128,8 @@ class Listing(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    # When the owner was last asked to re-confirm; cleared when a new validity period starts.
+    reconfirm_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     # NULL, not "", for listings made in the UI: the unique constraint applies to imports only.
     external_id = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     completeness = models.PositiveSmallIntegerField(_("completeness"), default=0)

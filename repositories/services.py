@@ -278,6 +278,7 @@ def listing_review(*, listing, actor, approve, note=""):
         listing.status = ListingStatus.PUBLISHED
         listing.published_at = now
         listing.expires_at = _validity_end()
+        listing.reconfirm_reminded_at = None
     else:
         listing.status = ListingStatus.RETURNED
     listing.save()
@@ -313,9 +314,41 @@ def listing_reconfirm(*, listing, actor):
     if not listing_needs_reconfirmation(listing):
         raise ValidationError(_("Re-confirmation opens 30 days before the listing expires."))
     listing.expires_at = _validity_end()
-    listing.save(update_fields=["expires_at", "updated_at"])
+    listing.reconfirm_reminded_at = None
+    listing.save(update_fields=["expires_at", "reconfirm_reminded_at", "updated_at"])
     _record(listing, actor.user, ListingRevision.Action.RECONFIRMED)
     return listing
+
+
+def listings_remind_expiring():
+    """Ask the owners of published listings near or past the end of validity to re-confirm.
+
+    Each listing is claimed with a conditional update first, so a second run (or a second
+    worker) sends no second reminder. Returns how many reminders were sent.
+    """
+    due = Listing.objects.filter(
+        status=ListingStatus.PUBLISHED,
+        expires_at__lte=timezone.now() + RECONFIRM_WINDOW,
+        reconfirm_reminded_at__isnull=True,
+    ).select_related("organization")
+    sent = 0
+    for listing in due:
+        with transaction.atomic():
+            claimed = Listing.objects.filter(
+                pk=listing.pk, reconfirm_reminded_at__isnull=True
+            ).update(reconfirm_reminded_at=timezone.now())
+            if not claimed:
+                continue
+            notify_organization(
+                organization=listing.organization,
+                topic=Notification.Topic.LISTING_EXPIRING,
+                title=_("Still current? “%(title)s” expires on %(date)s")
+                % {"title": listing.title, "date": timezone.localdate(listing.expires_at)},
+                body=_("Re-confirm it on its page to keep it published and matched."),
+                url=listing.get_absolute_url(),
+            )
+            sent += 1
+    return sent
 
 
 @transaction.atomic

@@ -124,3 +124,4 @@ from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
+from config.settings.integrations.search import *  # noqa: E402,F403

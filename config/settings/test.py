@@ -1,4 +1,4 @@
-"""Tests: fast hashing, in-memory e-mail, files in a temporary folder."""
+"""Tests: fast hashing, in-memory e-mail, files and the search index in temporary folders."""
 
 import tempfile
 
@@ -7,6 +7,7 @@ from config.settings.base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="techbridge-media-")
+SEARCH_INDEX_DIR = tempfile.mkdtemp(prefix="techbridge-search-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -5,9 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from notifications.models import Notification
 from organizations.models import Organization
 from repositories import services
 from repositories.models import Listing, ListingRevision, ListingStatus, Need
+from repositories.tasks import remind_expiring_listings
 from taxonomy.models import CooperationMode
 from tests.factories import (
     HANGZHOU,
@@ -215,3 +217,27 @@ def test_region_of_a_listing_may_differ_from_its_organization(enterprise, author
         data={**NEED_DATA, "region": region(SHENZHEN)},
     )
     assert need.region.code == SHENZHEN
+
+
+def test_owners_are_reminded_once_to_reconfirm_a_listing_about_to_expire(author, enterprise, actor):
+    soon = NeedFactory(organization=enterprise, created_by=author, title="快到期的需求")
+    soon.expires_at = timezone.now() + timedelta(days=10)
+    soon.save()
+    NeedFactory(organization=enterprise, created_by=author, title="还早的需求")
+    NeedFactory(
+        organization=enterprise, created_by=author, status=ListingStatus.DRAFT, title="草稿"
+    )
+
+    assert remind_expiring_listings() == 1
+    assert remind_expiring_listings() == 0
+    reminder = Notification.objects.get(topic=Notification.Topic.LISTING_EXPIRING)
+    assert reminder.user == author and "快到期的需求" in reminder.title
+    assert reminder.url == soon.get_absolute_url()
+
+    # A re-confirmed listing starts a new period and will be reminded again at its end.
+    services.listing_reconfirm(listing=soon, actor=actor(author))
+    soon.refresh_from_db()
+    assert soon.reconfirm_reminded_at is None
+    soon.expires_at = timezone.now() + timedelta(days=5)
+    soon.save()
+    assert remind_expiring_listings() == 1
