@@ -54,7 +54,7 @@ def _encode(texts, prompt):
             prompt=prompt,
             batch_size=settings.EMBEDDING_BATCH_SIZE,
             convert_to_numpy=True,
-        show_progress_bar=False,
+            show_progress_bar=False,
             normalize_embeddings=False,
         )
         .astype(np.float32)
