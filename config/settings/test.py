@@ -16,3 +16,5 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "1000/minute"},
 }
+# Tasks run in-process in tests; the integration tests start a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = True
