@@ -118,16 +118,34 @@ def membership_approve(*, membership, actor):
     return membership
 
 
-def membership_remove(*, membership, actor):
-    organization = membership.organization
-    if organization.id not in actor.admin_organization_ids:
-        raise PermissionDenied(_("Only the organization's administrators can remove members."))
-    admins = organization.memberships.filter(
+def _check_not_last_admin(membership):
+    admins = membership.organization.memberships.filter(
         role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
     )
     if membership.role == Membership.Role.ADMIN and admins.count() == 1:
         raise ValidationError(_("An organization needs at least one administrator."))
+
+
+def membership_remove(*, membership, actor):
+    if membership.organization_id not in actor.admin_organization_ids:
+        raise PermissionDenied(_("Only the organization's administrators can remove members."))
+    _check_not_last_admin(membership)
     membership.delete()
+
+
+def membership_set_role(*, membership, actor, role):
+    """Make a member an administrator, or an administrator a plain member."""
+    if membership.organization_id not in actor.admin_organization_ids:
+        raise PermissionDenied(_("Only the organization's administrators can change roles."))
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if membership.status != Membership.Status.ACTIVE:
+        raise ValidationError(_("Approve the member first."))
+    if role == Membership.Role.MEMBER:
+        _check_not_last_admin(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
 
 
 def api_token_create(*, organization, actor, name):

@@ -153,15 +153,22 @@ def membership_request(request, pk):
 @require_POST
 def membership_decide(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("organization"), pk=pk)
-    action = request.POST.get("action")
-    if action not in ("approve", "remove"):
-        messages.error(request, _("Choose approve or remove."))
+    actions = {
+        "approve": lambda: services.membership_approve(membership=membership, actor=request.actor),
+        "remove": lambda: services.membership_remove(membership=membership, actor=request.actor),
+        "make_admin": lambda: services.membership_set_role(
+            membership=membership, actor=request.actor, role=Membership.Role.ADMIN
+        ),
+        "make_member": lambda: services.membership_set_role(
+            membership=membership, actor=request.actor, role=Membership.Role.MEMBER
+        ),
+    }
+    action = actions.get(request.POST.get("action"))
+    if action is None:
+        messages.error(request, _("Choose what to do with this member."))
         return redirect("organizations:detail", pk=membership.organization_id)
     try:
-        if action == "approve":
-            services.membership_approve(membership=membership, actor=request.actor)
-        else:
-            services.membership_remove(membership=membership, actor=request.actor)
+        action()
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:

@@ -425,3 +425,31 @@ def test_credit_codes_are_checked_to_their_check_character(code, valid):
     else:
         with pytest.raises(ValidationError):
             validate_credit_code(code)
+
+
+def test_administrators_change_roles_but_keep_one_administrator():
+    organization = OrganizationFactory()
+    admin = member_of(organization)
+    colleague = member_of(organization, role=Membership.Role.MEMBER)
+    colleague_membership = Membership.objects.get(user=colleague)
+    with pytest.raises(PermissionDenied):
+        services.membership_set_role(
+            membership=colleague_membership,
+            actor=actor_for(user=colleague),
+            role=Membership.Role.ADMIN,
+        )
+    services.membership_set_role(
+        membership=colleague_membership, actor=actor_for(user=admin), role=Membership.Role.ADMIN
+    )
+    assert actor_for(user=colleague).admin_organization_ids == {organization.id}
+    admin_membership = Membership.objects.get(user=admin)
+    services.membership_set_role(
+        membership=admin_membership, actor=actor_for(user=admin), role=Membership.Role.MEMBER
+    )
+    with pytest.raises(ValidationError):
+        services.membership_set_role(
+            membership=Membership.objects.get(user=colleague),
+            actor=actor_for(user=colleague),
+            role=Membership.Role.MEMBER,
+        )
+    assert Membership.objects.get(user=colleague).role == Membership.Role.ADMIN

@@ -567,3 +567,21 @@ def test_the_type_is_settled_at_registration(client, kind):
     organization.refresh_from_db()
     assert organization.kind == Organization.Kind.ENTERPRISE
     assert organization.is_verified
+
+
+def test_an_admin_promotes_a_member_from_the_organization_page(client):
+    organization = OrganizationFactory()
+    admin = member_of(organization)
+    colleague = member_of(organization, role=Membership.Role.MEMBER)
+    membership = Membership.objects.get(user=colleague)
+    client.force_login(admin)
+    assert (
+        "make_admin"
+        in client.get(reverse("organizations:detail", args=[organization.pk])).content.decode()
+    )
+    _decide(client, membership, "make_admin")
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.ADMIN
+    response = _decide(client, membership, "bogus")
+    assert message_levels(response) == [constants.ERROR]
+    assert Membership.objects.filter(pk=membership.pk).exists()
