@@ -127,24 +127,8 @@ def _changes(before, after):
 
 
 def _validate(listing, societies):
+    """Field checks first (they also convert typed values), then the rules across fields."""
     errors = {}
-    today = timezone.localdate()
-    if listing.kind == ListingKind.NEED:
-        if listing.budget_min is not None and listing.budget_max is not None:
-            if listing.budget_min > listing.budget_max:
-                errors["budget_max"] = _("The upper budget must not be below the lower budget.")
-        if listing.deadline and listing.deadline < today:
-            errors["deadline"] = _("The date must not be in the past.")
-    if listing.kind == ListingKind.PROJECT:
-        allowed = set(listing.Seeking.values)
-        unknown = [code for code in listing.seeking if code not in allowed]
-        if unknown:
-            errors["seeking"] = _("Unknown choice: %(codes)s.") % {
-                "codes": ", ".join(map(str, unknown))
-            }
-    if listing.kind == ListingKind.TALENT:
-        if any(org.kind != Organization.Kind.SOCIETY for org in societies):
-            errors["societies"] = _("Only societies can be chosen here.")
     try:
         # The one constraint (unique external id) is settled by the importer's lookup
         # and enforced by the database; skipping it saves a query per row.
@@ -154,10 +138,26 @@ def _validate(listing, societies):
             validate_constraints=False,
         )
     except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            errors.setdefault(name, " ".join(messages))
+        errors = {name: " ".join(messages) for name, messages in error.message_dict.items()}
     if not listing.region_id:
         errors["region"] = _("Choose the region.")
+    if listing.kind == ListingKind.NEED and not {"budget_min", "budget_max", "deadline"} & set(
+        errors
+    ):
+        if listing.budget_min is not None and listing.budget_max is not None:
+            if listing.budget_min > listing.budget_max:
+                errors["budget_max"] = _("The upper budget must not be below the lower budget.")
+        if listing.deadline and listing.deadline < timezone.localdate():
+            errors["deadline"] = _("The date must not be in the past.")
+    if listing.kind == ListingKind.PROJECT and "seeking" not in errors:
+        unknown = [code for code in listing.seeking if code not in listing.Seeking.values]
+        if unknown:
+            errors["seeking"] = _("Unknown choice: %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+    if listing.kind == ListingKind.TALENT:
+        if any(org.kind != Organization.Kind.SOCIETY for org in societies):
+            errors["societies"] = _("Only societies can be chosen here.")
     if errors:
         raise ValidationError(errors)
 
