@@ -11,7 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -91,13 +95,20 @@ class BrowserPage:
     def click(self, css):
         # Bootstrap sets `scroll-behavior: smooth`, so WebDriver's own scrolling can still be
         # under way when it clicks: bring the element to the middle of the screen at once.
-        element = self.find(css)
-        self.driver.execute_script(
-            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
-        )
-        element = self.wait().until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
-        element.click()
-        return element
+        # An HTMX swap (the completeness box) can move the page between scrolling and clicking:
+        # scroll again and retry a few times before giving up.
+        for attempt in range(3):
+            element = self.find(css)
+            self.driver.execute_script(
+                "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+            )
+            element = self.wait().until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+            try:
+                element.click()
+                return element
+            except ElementClickInterceptedException:
+                if attempt == 2:
+                    raise
 
     def submit_with(self, css):
         """Click a submit button and wait for the next page to replace this one."""
