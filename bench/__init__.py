@@ -1,0 +1,1 @@
+"""Benchmark programs (not tests): python -m bench.<name>."""
