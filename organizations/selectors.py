@@ -13,16 +13,6 @@ def membership_list_active(*, user):
     )
 
 
-def organization_ids_of(*, user, roles=None):
-    """IDs of the organizations where the user is an active member (optionally in given roles)."""
-    if not user.is_authenticated:
-        return []
-    memberships = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    return list(memberships.values_list("organization_id", flat=True))
-
-
 def organization_list_for_review(*, actor):
     """Organizations awaiting verification in the regions the actor's CAST office covers."""
     qs = Organization.objects.filter(status=Organization.Status.PENDING).exclude(

@@ -17,7 +17,6 @@ from repositories.models import (
     Project,
     Talent,
 )
-from taxonomy.models import Field, Region
 
 MODEL_BY_KIND = {
     ListingKind.NEED: Need,
@@ -170,14 +169,6 @@ def listing_counts_live():
     counts = {kind: 0 for kind in ListingKind.values}
     counts.update({row["kind"]: row["total"] for row in rows})
     return counts
-
-
-def field_choices_for_filter():
-    return Field.objects.filter(level__lte=2).select_related("parent")
-
-
-def region_provinces():
-    return Region.objects.filter(level=Region.Level.PROVINCE)
 
 
 def listing_ids_with_granted_details(*, actor):

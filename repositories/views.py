@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.web import error_text, redirect_next
 from organizations.models import Organization
-from organizations.selectors import organization_list_for_review
+from organizations.selectors import membership_list_active, organization_list_for_review
 from repositories import services
 from repositories.completeness import completeness_evaluate, completeness_of_listing
 from repositories.forms import (
@@ -431,6 +431,7 @@ def workspace(request):
         "status": status,
         "statuses": ListingStatus.choices,
         "access_requests": access_request_list_for_owner(actor=actor),
+        "my_memberships": membership_list_active(user=request.user),
         "is_reviewer": actor.is_staff_reviewer,
     }
     if actor.is_staff_reviewer:

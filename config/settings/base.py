@@ -63,7 +63,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "organizations.context_processors.memberships",
                 "notifications.context_processors.unread_notifications",
             ],
         },
