@@ -1,0 +1,11 @@
+from django.urls import path
+
+from subscriptions import views
+
+app_name = "subscriptions"
+urlpatterns = [
+    path("", views.subscription_index, name="list"),
+    path("<int:pk>/", views.subscription_edit, name="edit"),
+    path("<int:pk>/toggle/", views.subscription_toggle, name="toggle"),
+    path("<int:pk>/delete/", views.subscription_delete, name="delete"),
+]
