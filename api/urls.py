@@ -2,6 +2,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+import api.matches
+import api.notifications
+import api.subscriptions
+import api.webhooks
 from api import views
 
 router = DefaultRouter()
@@ -15,6 +19,13 @@ router.register("taxonomy/regions", views.RegionViewSet, basename="region")
 router.register(
     "taxonomy/cooperation-modes", views.CooperationModeViewSet, basename="cooperation-mode"
 )
+router.register("subscriptions", api.subscriptions.SubscriptionViewSet, basename="subscription")
+router.register("webhooks", api.webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register(
+    "webhook-deliveries", api.webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
+)
+router.register("matches", api.matches.MatchViewSet, basename="match")
+router.register("notifications", api.notifications.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

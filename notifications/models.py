@@ -13,6 +13,9 @@ class Notification(models.Model):
         ACCESS_REQUESTED = "access_requested", _("details requested")
         ACCESS_DECIDED = "access_decided", _("request for details decided")
         MEMBERSHIP = "membership", _("membership")
+        MATCH = "match", _("match")
+        SUBSCRIPTION = "subscription", _("subscription")
+        WEBHOOK = "webhook", _("webhook")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

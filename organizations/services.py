@@ -15,6 +15,14 @@ from organizations.selectors import organization_can_review
 
 
 @transaction.atomic
+def _team_changed(organization):
+    """Expert service teams are matched to needs: keep their index entry current."""
+    from matching.tasks import team_changed
+
+    if organization.kind == Organization.Kind.SERVICE_TEAM:
+        team_changed(organization.pk)
+
+
 def organization_register(*, user, data, fields=()):
     """Create an organization awaiting verification, with the user as its administrator."""
     if data.get("kind") == Organization.Kind.CAST_OFFICE:
@@ -41,7 +49,10 @@ def organization_review(*, organization, actor, approve, note=""):
     organization.review_note = note.strip()
     organization.reviewed_by = actor.user
     organization.reviewed_at = timezone.now()
-    organization.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    organization.save(
+        update_fields=["status", "review_note", "reviewed_by", "reviewed_at", "updated_at"]
+    )
+    _team_changed(organization)
     if approve:
         title = _("%(name)s is verified: you can now submit listings") % {"name": organization.name}
     else:
@@ -80,6 +91,7 @@ def organization_update(*, organization, actor, data, fields=None):
         organization.status = Organization.Status.PENDING
     organization.full_clean()
     organization.save()
+    _team_changed(organization)
     if fields is not None:
         organization.fields.set(fields)
     return organization

@@ -137,6 +137,8 @@ class Listing(models.Model):
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the search index last took this listing in: older than updated_at means dirty.
+    indexed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ListingQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ a published listing expires when its validity ends unless the owner re-confirms 
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from matching.tasks import listing_changed
 from matching.text import tokenize
 from notifications.models import Notification
 from notifications.services import notify, notify_organization
@@ -32,6 +34,7 @@ from repositories.selectors import (
     listing_can_edit,
     listing_can_review,
 )
+from subscriptions.tasks import push_new_listing
 
 SEARCHABLE_FIELDS = {
     ListingKind.NEED: [
@@ -231,6 +234,7 @@ def listing_update(*, listing, actor, data, cooperation_modes=None, societies=No
         note = _("Edited after publication: back in the review queue.")
     _refresh_derived(listing, modes)
     listing.save()
+    listing_changed(listing.pk)
     listing.cooperation_modes.set(modes)
     if listing.kind == ListingKind.TALENT:
         listing.societies.set(chosen_societies)
@@ -282,10 +286,12 @@ def listing_review(*, listing, actor, approve, note=""):
     else:
         listing.status = ListingStatus.RETURNED
     listing.save()
+    listing_changed(listing.pk)
     action = ListingRevision.Action.APPROVED if approve else ListingRevision.Action.RETURNED
     _record(listing, actor.user, action, note=note)
     if approve:
         title = _("Published: %(title)s") % {"title": listing.title}
+        transaction.on_commit(partial(push_new_listing.delay, listing.pk))
     else:
         title = _("Returned for changes: %(title)s") % {"title": listing.title}
     notify_organization(
@@ -316,6 +322,7 @@ def listing_reconfirm(*, listing, actor):
     listing.expires_at = _validity_end()
     listing.reconfirm_reminded_at = None
     listing.save(update_fields=["expires_at", "reconfirm_reminded_at", "updated_at"])
+    listing_changed(listing.pk)
     _record(listing, actor.user, ListingRevision.Action.RECONFIRMED)
     return listing
 
@@ -516,6 +523,10 @@ def listing_import_row(
             listing.expires_at = _validity_end()
     _refresh_derived(listing, cooperation_modes)
     listing.save()
+    listing_changed(listing.pk)
+    listing_changed(listing.pk)
     listing.cooperation_modes.set(cooperation_modes)
+    if outcome == "created" and status == ListingStatus.PUBLISHED:
+        transaction.on_commit(partial(push_new_listing.delay, listing.pk))
     _record(listing, user, ListingRevision.Action.IMPORTED, changes)
     return outcome

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from matching import views as matching_views
 from repositories import views
 from repositories.converters import KindConverter
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("<kind:kind>/<int:pk>/edit/", views.listing_edit, name="edit"),
     path("<kind:kind>/<int:pk>/submit/", views.listing_submit, name="submit"),
     path("<kind:kind>/<int:pk>/review/", views.listing_review, name="review"),
+    path("<kind:kind>/<int:pk>/matches/", matching_views.listing_matches, name="matches"),
     path("<kind:kind>/<int:pk>/reconfirm/", views.listing_reconfirm, name="reconfirm"),
     path("<kind:kind>/<int:pk>/close/", views.listing_close, name="close"),
     path("<kind:kind>/<int:pk>/delete/", views.listing_delete, name="delete"),

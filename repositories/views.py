@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.web import error_text, redirect_next
+from matching.views import listing_matches_context
 from organizations.models import Organization
 from organizations.selectors import membership_list_active, organization_list_for_review
 from repositories import services
@@ -113,6 +114,7 @@ def listing_detail(request, kind, pk):
         "attachments": attachments,
         "review_form": ReviewForm(),
         "needs_reconfirmation": is_owner and services.listing_needs_reconfirmation(listing),
+        **listing_matches_context(actor=actor, listing=listing),
     }
     if is_owner or actor.can_review_region(listing.region_id):
         context["revisions"] = listing.revisions.select_related("user")[:50]

@@ -31,7 +31,9 @@ INSTALLED_APPS = [
     "organizations",
     "repositories",
     "notifications",
+    "subscriptions",
     "matching",
+    "webhooks",
     "api",
 ]
 
@@ -117,10 +119,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # Listings stay published for this many days, then ask their owner to re-confirm.
 LISTING_VALIDITY_DAYS = env.int("LISTING_VALIDITY_DAYS", default=180)
+# How many subscriptions (to fields, regions, kinds, keywords) one person may keep.
+SUBSCRIPTIONS_PER_USER_MAX = env.int("SUBSCRIPTIONS_PER_USER_MAX", default=20)
 
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
+from config.settings.integrations.matching import *  # noqa: E402,F403
 from config.settings.integrations.search import *  # noqa: E402,F403
+from config.settings.integrations.webhooks import *  # noqa: E402,F403

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -41,6 +42,13 @@ def chosen_dtype():
 def _model():
     from sentence_transformers import SentenceTransformer
 
+    name = settings.EMBEDDING_MODEL
+    if name.startswith(("/", ".")) and not Path(name).exists():
+        # A missing folder would be taken for a model-hub name and fetched over the network.
+        raise ImproperlyConfigured(
+            f"EMBEDDING_MODEL {name} does not exist: run `python manage.py "
+            "prepare_embedding_model` (make run and make test do)."
+        )
     return SentenceTransformer(
         settings.EMBEDDING_MODEL, device="cpu", model_kwargs={"dtype": chosen_dtype()}
     )

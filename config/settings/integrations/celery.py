@@ -10,7 +10,15 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task taken by a worker that dies before acknowledging it goes back to the queue after this
+# many seconds (Redis); it must outlast the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died is queued again rather than acknowledged: every task is
+# safe to run twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
@@ -20,5 +28,31 @@ CELERY_BEAT_SCHEDULE = {
     "remind-expiring-listings": {
         "task": "repositories.tasks.remind_expiring_listings",
         "schedule": crontab(hour=9, minute=0),
+    },
+    "subscription-digests-daily": {
+        "task": "subscriptions.tasks.send_subscription_digests",
+        "schedule": crontab(hour=8, minute=0),
+        "args": ("daily",),
+    },
+    "subscription-digests-weekly": {
+        "task": "subscriptions.tasks.send_subscription_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    "sweep-dirty-index": {
+        "task": "matching.tasks.sweep_dirty_index",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reconcile-index": {
+        "task": "matching.tasks.reconcile_index",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "rematch-live-needs": {
+        "task": "matching.tasks.rematch_live_needs",
+        "schedule": crontab(hour=4, minute=0, day_of_week="sun"),
+    },
+    "retry-due-webhooks": {
+        "task": "webhooks.tasks.retry_due_webhooks",
+        "schedule": crontab(minute="*/5"),
     },
 }

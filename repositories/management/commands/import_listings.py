@@ -3,10 +3,13 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
+from matching import indexing
+from matching.tasks import index_and_match_dirty, sweep_dirty_index
 from organizations.models import Membership, Organization
 from repositories.importing import SOURCES, listings_import, read_rows
 from repositories.models import ListingKind, ListingStatus
@@ -44,6 +47,11 @@ class Command(BaseCommand):
             "--source", choices=sorted(SOURCES), help="column layout (default: detect)"
         )
         parser.add_argument("--report", help="write rejected rows to this TSV file")
+        parser.add_argument(
+            "--no-index",
+            action="store_true",
+            help="leave indexing and matching to the workers' periodic sweep",
+        )
 
     def handle(self, *args, **options):
         organization = self._organization(options["organization"])
@@ -58,9 +66,10 @@ class Command(BaseCommand):
                 1 if path.suffix == ".csv" else 0
             )
             started = time.perf_counter()
-            with tqdm(
-                total=total, desc=path.name, unit="row", file=sys.stderr, disable=None
-            ) as bar:
+            with (
+                tqdm(total=total, desc=path.name, unit="row", file=sys.stderr, disable=None) as bar,
+                indexing.deferred(),
+            ):
                 result = listings_import(
                     rows=read_rows(path),
                     kind=kind,
@@ -92,6 +101,21 @@ class Command(BaseCommand):
                 for name, r in rejected:
                     writer.writerow([name, r.line, r.external_id, r.field, r.problem])
             self.stdout.write(f"Rejected rows written to {options['report']}")
+        if not options["no_index"]:
+            self._index()
+
+    def _index(self):
+        """Imported rows were left dirty: embedded and matched together, by a worker if there
+        is one, here and now otherwise."""
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            sweep_dirty_index.delay()
+            self.stdout.write("The workers index and match the imported listings.")
+            return
+        pending = len(indexing.dirty_listing_ids(limit=None))
+        with tqdm(
+            total=pending, desc="index", unit="listing", file=sys.stderr, disable=None
+        ) as bar:
+            index_and_match_dirty(limit=None, progress=bar.update)
 
     def _organization(self, value):
         lookup = {"pk": int(value)} if value.isdigit() else {"name": value}

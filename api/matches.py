@@ -1,0 +1,284 @@
+"""REST API for matches: /api/v1/matches/ — read them, answer them, review them.
+
+Everything starts from match_list(actor=…): the two parties see their matches from the moment
+they are proposed until one is rejected; the CAST staff of the need's region see all of that
+region's matches, rejected ones included. A match the caller cannot see answers 404.
+
+Answering is for the two parties of an approved match (a person signed in, or a program with
+one party's API token); reviewing is for the CAST staff of the need's region (signed in, or
+with their office's token). Both run through matching.services, whose errors come back in the
+API's error format (api/errors.py).
+"""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from api.views import ActorMixin
+from matching import services
+from matching.models import Match, MatchAnswer, SupplyKind
+from matching.selectors import match_list, match_party_organization_id
+from repositories.models import Listing
+from taxonomy.models import Region
+
+
+class MatchOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class MatchNeedSerializer(serializers.ModelSerializer):
+    organization = MatchOrganizationSerializer(read_only=True)
+    url = serializers.SerializerMethodField(help_text=gettext_lazy("The need's page."))
+
+    class Meta:
+        model = Listing
+        fields = ["id", "title", "organization", "url"]
+        read_only_fields = fields
+
+    def get_url(self, listing) -> str:
+        return listing.get_absolute_url()
+
+
+@extend_schema_field({"type": "string", "enum": SupplyKind.values})
+class SupplyKindField(serializers.ChoiceField):
+    """The supply's kind, described inline so it shares no enum name with listings' `kind`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SupplyKind.choices, **kwargs)
+
+
+class MatchSupplySerializer(serializers.Serializer):
+    """What may answer the need: an achievement, expert or project listing, or an expert
+    service team (an organization, whose id and organization are then its own)."""
+
+    kind = SupplyKindField(source="supply_kind", read_only=True)
+    id = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    organization = MatchOrganizationSerializer(source="supply_organization", read_only=True)
+    url = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The listing's page, or the team's organization page.")
+    )
+
+    def get_id(self, match) -> int:
+        return match.supply.pk
+
+    def get_title(self, match) -> str:
+        return match.supply_team.name if match.supply_team_id else match.supply_listing.title
+
+    def get_url(self, match) -> str:
+        if match.supply_team_id:
+            return reverse("organizations:detail", kwargs={"pk": match.supply_team_id})
+        return match.supply_listing.get_absolute_url()
+
+
+@extend_schema_field({"type": "string", "enum": MatchAnswer.Answer.values})
+class AnswerField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=MatchAnswer.Answer.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": ["", *MatchAnswer.Reason.values]})
+class ReasonField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=MatchAnswer.Reason.choices, allow_blank=True, **kwargs)
+
+
+class MatchAnswerSerializer(serializers.ModelSerializer):
+    """One side's answer; `reason` is set for "not_relevant" only."""
+
+    organization = MatchOrganizationSerializer(read_only=True)
+    answer = AnswerField(read_only=True)
+    reason = ReasonField(read_only=True)
+
+    class Meta:
+        model = MatchAnswer
+        fields = ["organization", "answer", "reason", "comment", "updated_at"]
+        read_only_fields = fields
+
+
+@extend_schema_field({"type": "string", "enum": Match.Status.values})
+class MatchStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Match.Status.choices, **kwargs)
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    status = MatchStatusField(read_only=True)
+    parts = serializers.DictField(
+        child=serializers.FloatField(),
+        read_only=True,
+        help_text=gettext_lazy(
+            "The score's components (relevance, dense, title, keyword, field, region, "
+            "cooperation, maturity, freshness, …)."
+        ),
+    )
+    explanation = serializers.JSONField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Why it matches, as data: terms (shared terms), field_levels (0–3 shared levels of "
+            'the field taxonomy), region ("city", "province" or empty), cooperation_modes '
+            "(codes both accept), maturity (the achievement's TRL)."
+        ),
+    )
+    explanation_text = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The explanation as a sentence, in the request's language.")
+    )
+    need = MatchNeedSerializer(read_only=True)
+    supply = MatchSupplySerializer(source="*", read_only=True)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        help_text=gettext_lazy("The need's region, whose CAST staff review the match."),
+    )
+    answers = MatchAnswerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "status",
+            "score",
+            "parts",
+            "explanation",
+            "explanation_text",
+            "need",
+            "supply",
+            "region",
+            "created_at",
+            "reviewed_at",
+            "pushed_at",
+            "answers",
+        ]
+        read_only_fields = fields
+
+    def get_explanation_text(self, match) -> str:
+        return str(services.explanation_text(match))
+
+
+class AnswerMatchSerializer(serializers.Serializer):
+    answer = AnswerField()
+    reason = ReasonField(
+        required=False,
+        default="",
+        help_text=gettext_lazy('Required when the answer is "not_relevant".'),
+    )
+    comment = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=1000, trim_whitespace=True
+    )
+
+
+# A named component of its own: left to the enum post-processing it would share the name
+# `DecisionEnum` with the listings' review (approve/return) and rename that one.
+@extend_schema_field(
+    {"type": "string", "enum": ["approve", "reject"]}, component_name="MatchDecisionEnum"
+)
+class MatchDecisionField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=["approve", "reject"], **kwargs)
+
+
+class ReviewMatchSerializer(serializers.Serializer):
+    decision = MatchDecisionField()
+    note = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=1000,
+        help_text=gettext_lazy("The reason; required to reject."),
+    )
+
+
+class MatchFilter(filters.FilterSet):
+    need = filters.NumberFilter(field_name="need_id", label=gettext_lazy("need id"))
+    supply_kind = filters.ChoiceFilter(choices=SupplyKind.choices)
+    status = filters.ChoiceFilter(choices=Match.Status.choices)
+    region = filters.ModelChoiceFilter(
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        method="filter_region",
+        label=gettext_lazy("region code of the need; a province includes its cities"),
+    )
+    min_score = filters.NumberFilter(
+        field_name="score", lookup_expr="gte", label=gettext_lazy("lowest score")
+    )
+
+    class Meta:
+        model = Match
+        fields = ["need", "supply_kind", "status", "region", "min_score"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(Q(region=value) | Q(region__parent=value))
+
+
+class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+    """Matches between needs and supply that you may see, best first.
+
+    The parties (members of the need's or the supply's organization, or that organization's
+    API token) see their proposed and approved matches; the CAST staff of the need's region
+    see all of the region's matches, rejected ones included.
+    """
+
+    serializer_class = MatchSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = MatchFilter
+    ordering_fields = ["score", "created_at"]
+    ordering = ["-score", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        return match_list(actor=self.get_actor()).prefetch_related("answers__organization")
+
+    def _respond(self, match):
+        match = self.get_queryset().get(pk=match.pk)
+        return Response(self.get_serializer(match).data)
+
+    @extend_schema(
+        request=AnswerMatchSerializer,
+        responses={200: MatchAnswerSerializer, 201: MatchAnswerSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """Your organization's answer to an approved match (201 the first time, 200 when it
+        replaces the previous one). "not_relevant" needs a reason, and keeps the other side out
+        of your organization's future matches."""
+        match = self.get_object()
+        actor = self.get_actor()
+        organization_id = match_party_organization_id(actor=actor, match=match)
+        if organization_id is None:
+            raise exceptions.PermissionDenied(_("Only the two sides of a match can answer it."))
+        body = AnswerMatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        existed = MatchAnswer.objects.filter(match=match, organization_id=organization_id).exists()
+        result = services.match_answer(match=match, actor=actor, **body.validated_data)
+        result = MatchAnswer.objects.select_related("organization").get(pk=result.pk)
+        return Response(
+            MatchAnswerSerializer(result).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=ReviewMatchSerializer, responses=MatchSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """CAST staff of the need's region: approve a proposed match (which pushes it to both
+        sides) or reject it with a reason."""
+        match = self.get_object()
+        if not self.get_actor().can_review_region(match.region_id):
+            raise exceptions.PermissionDenied(_("This match is outside your region."))
+        body = ReviewMatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match = services.match_review(
+            match=match,
+            actor=self.get_actor(),
+            approve=body.validated_data["decision"] == "approve",
+            note=body.validated_data["note"],
+        )
+        return self._respond(match)

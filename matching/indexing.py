@@ -1,0 +1,296 @@
+"""Keeping the search index in step with the database.
+
+A save marks the listing dirty (updated_at passes indexed_at) and asks a worker, once the
+transaction commits, to index it. Indexing never fails a save: if the broker or the index is
+down, the periodic sweep finds the dirty rows later, and the daily reconciliation compares the
+index with the database (and re-embeds vectors of another model).
+"""
+
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from matching.embedding import encoder
+from matching.matcher import TITLE_SUFFIX, owner_id, search_documents
+from matching.profiles import Profile
+from matching.search import get_backend
+from organizations.models import Organization
+from repositories.models import Listing, ListingKind, ListingStatus
+
+# Passages beyond this (an expert's many projects) are not indexed; deletes clear them all.
+MAX_PASSAGES = 20
+TEAM_KIND = "team"
+# Listings embedded together by the sweep.
+BATCH = 64
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred():
+    """Within this block saves leave listings dirty instead of indexing each one: bulk loads
+    index them together afterwards (index_dirty_listings)."""
+    _deferred.active = True
+    try:
+        yield
+    finally:
+        _deferred.active = False
+
+
+def is_deferred():
+    return getattr(_deferred, "active", False)
+
+
+def joined(*parts):
+    return "。".join(part.strip() for part in parts if part and part.strip())
+
+
+def _field_names(field):
+    return [node.name for node in field.lineage()[1:]] if field else []
+
+
+def listing_profile(listing):
+    """The matcher's view of a listing (its child row: Need, Achievement…)."""
+    kind = listing.kind
+    field_names = _field_names(listing.field)
+    title = listing.title
+    if kind == ListingKind.NEED:
+        passages = [joined(title, listing.problem, listing.background, listing.target_indicators)]
+    elif kind == ListingKind.ACHIEVEMENT:
+        passages = [
+            joined(
+                title,
+                "-".join(field_names),
+                listing.description,
+                listing.innovation_points,
+                listing.application_scenarios,
+            )
+        ]
+    elif kind == ListingKind.PROJECT:
+        passages = [
+            joined(title, "-".join(field_names), listing.description, listing.needs_description)
+        ]
+    else:
+        # An expert: their profile, and each representative project on its own line.
+        title = ""
+        passages = [
+            joined(
+                listing.disciplines,
+                listing.research_interests,
+                listing.representative_achievements,
+            )
+        ]
+        passages += [
+            line.strip() for line in listing.representative_projects.splitlines() if line.strip()
+        ]
+    region = listing.region
+    return Profile(
+        id=f"{kind}:{listing.pk}",
+        kind=kind,
+        passages=[p for p in passages if p][:MAX_PASSAGES] or [listing.title],
+        title=title,
+        organization=str(listing.organization_id),
+        fields=tuple(node.code for node in listing.field.lineage()) if listing.field else (),
+        region=region.code,
+        province=region.province.code,
+        cooperation_modes=frozenset(mode.code for mode in listing.cooperation_modes.all()),
+        maturity=getattr(listing, "maturity", None),
+        published=listing.published_at.date() if listing.published_at else None,
+        completeness=listing.completeness,
+        extra={"pk": listing.pk, "region_id": listing.region_id},
+    )
+
+
+def team_profile(team):
+    """An expert service team, matched by what it says it does and its fields."""
+    fields = list(team.fields.all())
+    names = [name for field in fields for name in _field_names(field)]
+    return Profile(
+        id=f"{TEAM_KIND}:{team.pk}",
+        kind=TEAM_KIND,
+        passages=[joined(team.name, team.description, " ".join(names))],
+        title=team.name,
+        organization=str(team.pk),
+        fields=tuple(node.code for node in fields[0].lineage()) if fields else (),
+        region=team.region.code,
+        province=team.region.province.code,
+        extra={"pk": team.pk, "region_id": team.region_id},
+    )
+
+
+def _listings(kind, pks):
+    from repositories.selectors import MODEL_BY_KIND
+
+    return (
+        MODEL_BY_KIND[kind]
+        .objects.live()
+        .filter(pk__in=pks)
+        .select_related("field__parent__parent", "region__parent")
+        .prefetch_related("cooperation_modes")
+    )
+
+
+def _teams(pks):
+    return (
+        Organization.objects.filter(
+            pk__in=pks, kind=Organization.Kind.SERVICE_TEAM, status=Organization.Status.VERIFIED
+        )
+        .select_related("region__parent")
+        .prefetch_related("fields__parent__parent")
+    )
+
+
+def profiles_lookup(ids):
+    """{index id: Profile} for those ids still matchable: live listings, verified teams."""
+    wanted = {}
+    for index_id in ids:
+        kind, _, pk = index_id.partition(":")
+        if pk.isdigit():
+            wanted.setdefault(kind, []).append(int(pk))
+    profiles = {}
+    for kind, pks in wanted.items():
+        if kind == TEAM_KIND:
+            profiles.update((p.id, p) for p in map(team_profile, _teams(pks)))
+        elif kind in ListingKind.values:
+            profiles.update((p.id, p) for p in map(listing_profile, _listings(kind, pks)))
+    return profiles
+
+
+def _document_ids(index_id):
+    ids = [index_id, f"{index_id}{TITLE_SUFFIX}"]
+    return ids + [f"{index_id}#{n}" for n in range(MAX_PASSAGES)]
+
+
+def _put(profile):
+    backend = get_backend()
+    backend.delete(_document_ids(profile.id))
+    backend.add_many(search_documents([profile]))
+
+
+def index_listing(listing_id):
+    """Index the listing if it is live, else take it out; True if it is now in the index."""
+    listing = Listing.objects.filter(pk=listing_id).first()
+    if listing is None:
+        get_backend().delete(
+            [i for kind in ListingKind.values for i in _document_ids(f"{kind}:{listing_id}")]
+        )
+        return False
+    started = timezone.now()
+    profile = next(iter(profiles_lookup([f"{listing.kind}:{listing.pk}"]).values()), None)
+    if profile is None:
+        get_backend().delete(_document_ids(f"{listing.kind}:{listing.pk}"))
+    else:
+        _put(profile)
+    Listing.objects.filter(pk=listing_id).update(indexed_at=started)
+    return profile is not None
+
+
+def index_dirty_listings(limit, *, progress=None):
+    """Index up to `limit` dirty listings, embedding them in batches (and take out those no
+    longer live); returns the ids handled, whose matches are due for a refresh."""
+    handled = []
+    ids = dirty_listing_ids(limit)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        started = timezone.now()
+        kinds = dict(Listing.objects.filter(pk__in=batch).values_list("pk", "kind"))
+        profiles = profiles_lookup([f"{kinds[pk]}:{pk}" for pk in batch if pk in kinds])
+        backend = get_backend()
+        backend.delete(
+            [i for pk in batch if pk in kinds for i in _document_ids(f"{kinds[pk]}:{pk}")]
+        )
+        backend.add_many(search_documents(profiles.values()))
+        Listing.objects.filter(pk__in=batch).update(indexed_at=started)
+        handled += batch
+        if progress:
+            progress(len(batch))
+    return handled
+
+
+def index_team(organization_id):
+    started = timezone.now()
+    profile = next(iter(profiles_lookup([f"{TEAM_KIND}:{organization_id}"]).values()), None)
+    if profile is None:
+        get_backend().delete(_document_ids(f"{TEAM_KIND}:{organization_id}"))
+    else:
+        _put(profile)
+    Organization.objects.filter(pk=organization_id).update(indexed_at=started)
+    return profile is not None
+
+
+def _dirty():
+    return Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("updated_at"))
+
+
+def dirty_listing_ids(limit):
+    """Listings changed since they were last indexed (never-published drafts need nothing)."""
+    return list(
+        Listing.objects.filter(_dirty())
+        .exclude(status=ListingStatus.DRAFT, indexed_at__isnull=True)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def dirty_team_ids(limit):
+    return list(
+        Organization.objects.filter(_dirty(), kind=Organization.Kind.SERVICE_TEAM)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def index_reconcile():
+    """Compare the index with the database: drop what should not be there, mark dirty what is
+    missing or was embedded by another model. Returns (removed, marked)."""
+    backend = get_backend()
+    documents = defaultdict(list)
+    for document_id in backend.ids():
+        documents[owner_id(document_id)].append(document_id)
+    expected = {f"{kind}:{pk}" for kind, pk in Listing.objects.live().values_list("kind", "pk")} | {
+        f"{TEAM_KIND}:{pk}"
+        for pk in Organization.objects.filter(
+            kind=Organization.Kind.SERVICE_TEAM, status=Organization.Status.VERIFIED
+        ).values_list("pk", flat=True)
+    }
+    stale = set(documents) - expected
+    backend.delete([i for owner in stale for i in documents[owner]])
+    present = expected & set(documents)
+    current = backend.get_vectors(
+        [i for owner in present for i in documents[owner]], model=encoder.model_id()
+    )
+    outdated = {
+        o
+        for o in present
+        if any(i not in current for i in documents[o])
+        # Its text (not only its title) must be there.
+        or not {o, f"{o}#0"} & set(documents[o])
+    }
+    missing = (expected - set(documents)) | outdated
+    pks = defaultdict(list)
+    for index_id in missing:
+        kind, _, pk = index_id.partition(":")
+        pks[kind == TEAM_KIND].append(int(pk))
+    Listing.objects.filter(pk__in=pks[False]).update(indexed_at=None)
+    Organization.objects.filter(pk__in=pks[True]).update(indexed_at=None)
+    return len(stale), len(missing)
+
+
+def index_documents():
+    """Every document the index should hold, for a rebuild."""
+    for kind in ListingKind.values:
+        pks = Listing.objects.live().filter(kind=kind).values_list("pk", flat=True)
+        batch = []
+        for pk in pks.iterator():
+            batch.append(pk)
+            if len(batch) == 64:
+                yield from search_documents(map(listing_profile, _listings(kind, batch)))
+                batch = []
+        if batch:
+            yield from search_documents(map(listing_profile, _listings(kind, batch)))
+    teams = Organization.objects.filter(
+        kind=Organization.Kind.SERVICE_TEAM, status=Organization.Status.VERIFIED
+    ).values_list("pk", flat=True)
+    yield from search_documents(map(team_profile, _teams(list(teams))))

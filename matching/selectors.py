@@ -1,0 +1,86 @@
+"""Reads of matches, scoped to what the actor may see."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from matching.models import Match, MatchAnswer
+
+
+def match_visibility_q(*, actor):
+    """Both parties see their matches once proposed (rejected ones disappear); the CAST staff
+    of the need's region see all of that region's."""
+    if actor.is_superuser:
+        return Q()
+    visible = Q(pk__in=[])
+    if actor.organization_ids:
+        party = (
+            Q(need__organization_id__in=actor.organization_ids)
+            | Q(supply_listing__organization_id__in=actor.organization_ids)
+            | Q(supply_team_id__in=actor.organization_ids)
+        )
+        visible |= party & ~Q(status=Match.Status.REJECTED)
+    if actor.review_region_ids:
+        visible |= Q(region_id__in=actor.review_region_ids)
+    return visible
+
+
+def match_list(*, actor, queryset=None):
+    queryset = Match.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(match_visibility_q(actor=actor))
+        .select_related(
+            "need__organization",
+            "need__region",
+            "supply_listing__organization",
+            "supply_team",
+            "region",
+        )
+        .prefetch_related("answers")
+    )
+
+
+def match_get(*, actor, pk):
+    match = match_list(actor=actor).filter(pk=pk).first()
+    if match is None:
+        raise Http404
+    return match
+
+
+def match_party_organization_id(*, actor, match):
+    """The actor's organization on either side of the match, or None."""
+    for organization_id in (match.need.organization_id, match.supply_organization.pk):
+        if organization_id in actor.organization_ids:
+            return organization_id
+    return None
+
+
+def match_review_queue(*, actor):
+    """Proposed matches awaiting the actor's review, best first."""
+    if not actor.is_staff_reviewer:
+        return Match.objects.none()
+    queryset = Match.objects.filter(status=Match.Status.PROPOSED)
+    if not actor.is_superuser:
+        queryset = queryset.filter(region_id__in=actor.review_region_ids)
+    return match_list(actor=actor, queryset=queryset).order_by("-created_at", "-score")
+
+
+def match_statistics(*, actor):
+    """Counts of the matches the actor reviews: by status, and answers by kind and reason."""
+    matches = Match.objects.filter(match_visibility_q(actor=actor))
+    answers = MatchAnswer.objects.filter(match__in=matches)
+    by_reason = dict(
+        answers.filter(answer=MatchAnswer.Answer.NOT_RELEVANT)
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "by_status": dict(matches.values_list("status").annotate(n=Count("id")).order_by()),
+        "by_answer": dict(answers.values_list("answer").annotate(n=Count("id")).order_by()),
+        "by_reason": by_reason,
+        "reasons": [
+            (label, by_reason[code])
+            for code, label in MatchAnswer.Reason.choices
+            if code in by_reason
+        ],
+    }

@@ -1,0 +1,81 @@
+"""Celery tasks of the matching engine: each takes ids only and is safe to run twice."""
+
+import logging
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from matching import indexing
+from matching.services import matches_refresh
+
+logger = logging.getLogger(__name__)
+
+
+def _send(task, *args):
+    try:
+        task.delay(*args)
+    except Exception:
+        # A save never fails for the index: the listing stays dirty and the sweep takes it.
+        logger.exception("Could not run %s%s; the index sweep will retry", task.name, args)
+
+
+def listing_changed(listing_id):
+    """Index and match the listing once the current transaction commits (or, inside
+    indexing.deferred(), leave it to the next sweep)."""
+    if not indexing.is_deferred():
+        transaction.on_commit(partial(_send, index_and_match_listing, listing_id))
+
+
+def team_changed(organization_id):
+    transaction.on_commit(partial(_send, index_team, organization_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def index_and_match_listing(listing_id):
+    """A listing changed: bring it into (or out of) the index, then propose its matches."""
+    indexing.index_listing(listing_id)
+    matches_refresh(listing_id=listing_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def index_team(organization_id):
+    indexing.index_team(organization_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_dirty_index():
+    """Every few minutes (beat): whatever a lost task or a broker outage left unindexed."""
+    index_and_match_dirty(settings.MATCHING["sweep_batch"])
+
+
+def index_and_match_dirty(limit, *, progress=None):
+    """Index dirty teams and listings (in batches), then propose matches for the listings."""
+    for organization_id in indexing.dirty_team_ids(limit):
+        indexing.index_team(organization_id)
+    for listing_id in indexing.index_dirty_listings(limit, progress=progress):
+        matches_refresh(listing_id=listing_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reconcile_index():
+    """Daily (beat): the index against the database, then the sweep takes what it marked."""
+    indexing.index_reconcile()
+    sweep_dirty_index()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rematch_live_needs():
+    """Weekly (beat): needs meet the supply published since they were matched."""
+    from repositories.models import Listing, ListingKind
+
+    for listing_id in (
+        Listing.objects.live().filter(kind=ListingKind.NEED).values_list("pk", flat=True)
+    ):
+        rematch_listing.delay(listing_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rematch_listing(listing_id):
+    matches_refresh(listing_id=listing_id)
