@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from matching.embedding import encoder
-from matching.matcher import TITLE_SUFFIX, owner_id, search_documents
+from matching.matcher import TITLE_SUFFIX, encode, owner_id, search_documents
 from matching.profiles import Profile
 from matching.search import get_backend
 from organizations.models import Organization
@@ -207,6 +207,16 @@ def index_dirty_listings(limit, *, progress=None):
         if progress:
             progress(len(batch))
     return handled
+
+
+def query_vectors(listing_ids):
+    """{listing id: its text embedded as a query} for those of the ids that are live."""
+    kinds = dict(Listing.objects.filter(pk__in=listing_ids).values_list("pk", "kind"))
+    profiles = list(profiles_lookup([f"{kind}:{pk}" for pk, kind in kinds.items()]).values())
+    if not profiles:
+        return {}
+    vectors = encode([p.text for p in profiles], role="query")
+    return {p.extra["pk"]: vector for p, vector in zip(profiles, vectors, strict=True)}
 
 
 def index_team(organization_id):

@@ -46,10 +46,11 @@ def _supply_fields(index_id):
     return {"supply_kind": kind, "supply_listing_id": int(pk), "supply_team": None}
 
 
-def matches_refresh(*, listing_id):
+def matches_refresh(*, listing_id, vector=None):
     """Propose matches for a listing: supply for a need, needs for supply. Safe to run twice:
     one row per need and supply; reviewed matches keep their review; proposals that fell out
-    of the top are withdrawn. Returns the listing's matches, rejected ones aside."""
+    of the top are withdrawn. Returns the listing's matches, rejected ones aside. `vector`: the
+    listing already embedded as a query (bulk runs embed many at once)."""
     listing = Listing.objects.filter(pk=listing_id).first()
     own = Q(need_id=listing_id) | Q(supply_listing_id=listing_id)
     profiles = profiles_lookup([f"{listing.kind}:{listing_id}"]) if listing else {}
@@ -64,6 +65,7 @@ def matches_refresh(*, listing_id):
         lookup=profiles_lookup,
         k=settings.MATCHING["top"],
         exclude_ids=_hidden_for(listing.organization_id, need_side=is_need),
+        vector=vector,
     )
     rows = []
     for candidate in candidates:

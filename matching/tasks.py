@@ -54,8 +54,13 @@ def index_and_match_dirty(limit, *, progress=None):
     """Index dirty teams and listings (in batches), then propose matches for the listings."""
     for organization_id in indexing.dirty_team_ids(limit):
         indexing.index_team(organization_id)
-    for listing_id in indexing.index_dirty_listings(limit, progress=progress):
-        matches_refresh(listing_id=listing_id)
+    handled = indexing.index_dirty_listings(limit, progress=progress)
+    for start in range(0, len(handled), indexing.BATCH):
+        batch = handled[start : start + indexing.BATCH]
+        # Embedded together as queries: a batch is several times faster than one at a time.
+        vectors = indexing.query_vectors(batch)
+        for listing_id in batch:
+            matches_refresh(listing_id=listing_id, vector=vectors.get(listing_id))
 
 
 @shared_task(acks_late=True, ignore_result=True)

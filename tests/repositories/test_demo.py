@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from matching.models import Match
 from organizations.models import Organization
 from repositories.demo import content
 from repositories.models import Listing, ListingStatus
@@ -9,8 +10,9 @@ from repositories.models import Listing, ListingStatus
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys):
+def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys, tmp_path):
     settings.DEBUG = True
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
     call_command("load_demo")
     output = capsys.readouterr().out
 
@@ -43,6 +45,18 @@ def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys):
     # Published listings went through review by their region's CAST staff.
     reviewed = live.exclude(reviewed_by=None).select_related("reviewed_by")
     assert reviewed.count() == live.count()
+
+    # The demo was indexed and matched: each achievement written to answer a need is proposed
+    # for it (both live), in its top three.
+    found = []
+    for need_title, achievement_title in content.MATCHING_PAIRS:
+        need = live.filter(kind="need", title=need_title).first()
+        achievement = live.filter(kind="achievement", title=achievement_title).first()
+        if need and achievement:
+            top = Match.objects.filter(need=need, supply_kind="achievement").order_by("-score")
+            found.append(achievement.pk in list(top.values_list("supply_listing", flat=True)[:3]))
+    assert len(found) >= 40
+    assert sum(found) / len(found) >= 0.9, f"{sum(found)} of {len(found)} pairs in the top 3"
 
     call_command("load_demo")
     assert "already loaded" in capsys.readouterr().out
