@@ -106,7 +106,7 @@ def main():
     started = time.perf_counter()
     with indexing.deferred():
         listings_import(
-            rows=read_jsonl(DATA / "achievements.jsonl", args.supply),
+            rows=enumerate(read_jsonl(DATA / "achievements.jsonl", args.supply), start=1),
             kind=ListingKind.ACHIEVEMENT,
             organization=university,
             user=professor,
