@@ -15,6 +15,7 @@ from selenium.common.exceptions import (
     ElementClickInterceptedException,
     NoSuchElementException,
     StaleElementReferenceException,
+    WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -111,11 +112,21 @@ class BrowserPage:
                     raise
 
     def submit_with(self, css):
-        """Click a submit button and wait for the next page to replace this one."""
-        html = self.driver.find_element(By.TAG_NAME, "html")
+        """Click a submit button and wait for the next page to replace this one.
+
+        The old page is marked on its window object, which a new document does not have.
+        (Polling an old element for staleness instead races with Chromium tearing the
+        document down: it can answer "Node … does not belong to the document".) While the
+        navigation is under way a script may fail to run at all, so any WebDriver error
+        just means "not yet".
+        """
+        self.driver.execute_script("window.techbridgeLeaving = true")
         self.click(css)
-        self.wait().until(EC.staleness_of(html))
-        self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return !window.techbridgeLeaving && document.readyState === 'complete'"
+            )
+        )
 
     def text(self, css="body"):
         return self.find(css).text
