@@ -1,4 +1,10 @@
-"""Sentence embeddings for matching: e5's "query: " for needs, "passage: " for what answers them."""
+"""Sentence embeddings for matching: e5's "query: " for needs, "passage: " for what answers them.
+
+EMBEDDING_BACKEND picks what computes them: "onnx" (ONNX Runtime, float32, from the graph that
+`manage.py prepare_embedding_model` exports at install time, see onnx_backend), "torch"
+(sentence-transformers, in EMBEDDING_DTYPE) or "auto": ONNX where the model folder holds the
+export, else torch (a model-hub name, for one). Both compute the same vectors.
+"""
 
 from functools import lru_cache
 from pathlib import Path
@@ -10,10 +16,34 @@ from django.core.exceptions import ImproperlyConfigured
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+BACKENDS = ("auto", "onnx", "torch")
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def _refuse(setting, value, allowed):
+    raise ImproperlyConfigured(
+        f"{setting} is {value!r}; it must be one of "
+        + ", ".join(repr(name) for name in allowed)
+        + "."
+    )
+
+
+def chosen_backend():
+    """ "onnx" or "torch", for EMBEDDING_BACKEND and what the model folder holds."""
+    from matching.embedding import onnx_backend
+
+    backend = settings.EMBEDDING_BACKEND
+    if backend not in BACKENDS:
+        _refuse("EMBEDDING_BACKEND", backend, BACKENDS)
+    if backend == "auto":
+        exported = onnx_backend.onnx_path(settings.EMBEDDING_MODEL).is_file()
+        backend = "onnx" if exported else "torch"
+    return backend
 
 
 def model_id():
-    """The name recorded with every vector, so vectors of another model are never mixed in."""
+    """The name recorded with every vector, so vectors of another model are never mixed in.
+    Not the backend's: ONNX float32 computes torch float32's vectors (cosine ≥ 0.99999)."""
     return Path(settings.EMBEDDING_MODEL.rstrip("/")).name
 
 
@@ -33,31 +63,44 @@ def chosen_dtype():
     import torch
 
     wanted = settings.EMBEDDING_DTYPE
+    if wanted not in DTYPES:
+        _refuse("EMBEDDING_DTYPE", wanted, DTYPES)
     if wanted == "auto":
         wanted = "bfloat16" if NATIVE_BF16_FLAGS & _cpu_flags() else "float32"
     return {"bfloat16": torch.bfloat16, "float32": torch.float32}[wanted]
 
 
 @lru_cache(maxsize=1)
-def _model():
-    from sentence_transformers import SentenceTransformer
-
-    name = settings.EMBEDDING_MODEL
+def _model(name, backend, dtype):
+    """The loaded model for these settings (one at a time; `_model.cache_clear()` unloads it)."""
     if name.startswith(("/", ".")) and not Path(name).exists():
         # A missing folder would be taken for a model-hub name and fetched over the network.
         raise ImproperlyConfigured(
             f"EMBEDDING_MODEL {name} does not exist: run `python manage.py "
             "prepare_embedding_model` (make run and make test do)."
         )
-    return SentenceTransformer(
-        settings.EMBEDDING_MODEL, device="cpu", model_kwargs={"dtype": chosen_dtype()}
-    )
+    if backend == "torch":
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(name, device="cpu", model_kwargs={"dtype": dtype})
+
+    from matching.embedding import onnx_backend
+
+    path = onnx_backend.onnx_path(name)
+    if not path.is_file():
+        raise ImproperlyConfigured(
+            f"EMBEDDING_BACKEND 'onnx' needs {path}: run `python manage.py "
+            "prepare_embedding_model`, which exports it into the EMBEDDING_MODEL folder."
+        )
+    return onnx_backend.OnnxEncoder(name, path)
 
 
 def _encode(texts, prompt):
-    vectors = (
-        _model()
-        .encode(
+    backend = chosen_backend()
+    dtype = chosen_dtype() if backend == "torch" else None
+    model = _model(settings.EMBEDDING_MODEL, backend, dtype)
+    if backend == "torch":
+        vectors = model.encode(
             list(texts),
             prompt=prompt,
             batch_size=settings.EMBEDDING_BATCH_SIZE,
@@ -65,8 +108,9 @@ def _encode(texts, prompt):
             show_progress_bar=False,
             normalize_embeddings=False,
         )
-        .astype(np.float32)
-    )
+    else:
+        vectors = model.encode(list(texts), prompt=prompt, batch_size=settings.EMBEDDING_BATCH_SIZE)
+    vectors = np.asarray(vectors, dtype=np.float32)
     # Normalise in float32: a bfloat16 model's own normalisation leaves lengths of 0.997–1.003.
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)

