@@ -29,6 +29,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+# Loaded before usearch on purpose: usearch's wheel links its own libstdc++ and exports its
+# locale symbols, and ONNX Runtime (the embedding backend) crashes while starting (SIGSEGV in
+# codecvt) when it loads after them. The other order is safe.
+import onnxruntime  # noqa: F401
 from usearch.index import Index
 
 from matching.search.base import SearchBackend, as_kinds, filter_values, normalize

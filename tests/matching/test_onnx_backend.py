@@ -6,7 +6,10 @@ The export (about 25 s) runs once per session into a copy of `model_dir`, the wa
 
 import json
 import shutil
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +146,25 @@ def test_both_backends_share_cached_vectors(settings, exported, tmp_path):
         settings.EMBEDDING_BACKEND = backend
         keys[backend] = cache._key("passage", TEXTS[0])
     assert keys["torch"] == keys["onnx"]
+
+
+def test_onnx_runs_in_a_process_that_loaded_the_search_backend_first(exported):
+    # A worker imports the embedded search backend (usearch) before it embeds anything;
+    # loaded in that order without care, ONNX Runtime crashed while starting (SIGSEGV).
+    model_dir, _ = exported
+    script = (
+        "import sys\n"
+        "import matching.search.embedded\n"
+        "from matching.embedding.onnx_backend import OnnxEncoder, onnx_path\n"
+        "encoder = OnnxEncoder(sys.argv[1], onnx_path(sys.argv[1]))\n"
+        "print(encoder.encode(['锂电池回收'], prompt='query: ').shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(1, 384)"
