@@ -6,6 +6,7 @@ down, the periodic sweep finds the dirty rows later, and the daily reconciliatio
 index with the database (and re-embeds vectors of another model).
 """
 
+import logging
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from matching.embedding import encoder
 from matching.matcher import TITLE_SUFFIX, encode, owner_id, search_documents
 from matching.profiles import Profile
 from matching.search import get_backend
+from matching.text import tokenize
 from organizations.models import Organization
 from repositories.models import Listing, ListingKind, ListingStatus
 
@@ -26,6 +28,7 @@ TEAM_KIND = "team"
 # Listings embedded together by the sweep.
 BATCH = 64
 _deferred = threading.local()
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -156,6 +159,20 @@ def profiles_lookup(ids):
         elif kind in ListingKind.values:
             profiles.update((p.id, p) for p in map(listing_profile, _listings(kind, pks)))
     return profiles
+
+
+def listing_pks_by_relevance(kind, query, limit):
+    """Pks of listings of `kind` by BM25 of `query` over the index, best first (at most
+    `limit`); an empty list, logged, when the index cannot answer."""
+    try:
+        results = get_backend().keyword_search(tokenize(query), kinds=[kind], k=limit)
+    except Exception:
+        logger.exception("keyword ranking failed; listings stay in date order")
+        return []
+    pks = {}
+    for doc_id, _score in results:
+        pks.setdefault(int(owner_id(doc_id).split(":", 1)[1]), None)
+    return list(pks)
 
 
 def _document_ids(index_id):

@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from matching import indexing
 from matching.text import tokenize
 from repositories.models import (
     Achievement,
@@ -17,6 +18,9 @@ from repositories.models import (
     Project,
     Talent,
 )
+
+# Keyword results ranked by BM25 from the search index; any further matches follow by date.
+RELEVANCE_DEPTH = 500
 
 MODEL_BY_KIND = {
     ListingKind.NEED: Need,
@@ -87,11 +91,23 @@ def listing_search(
     published_within_days=None,
     queryset=None,
 ):
-    """Live listings of one kind, filtered as the browse pages and the API offer."""
+    """Live listings of one kind, filtered as the browse pages and the API offer: newest
+    first, or with a keyword query the most relevant (BM25) first."""
     model = MODEL_BY_KIND[kind]
     listings = queryset if queryset is not None else model.objects.filter(_live_q())
+    order = ["-published_at", "-id"]
     if query.strip():
         listings = listings.filter(keyword_q(query))
+        ranked = indexing.listing_pks_by_relevance(kind, query, RELEVANCE_DEPTH)
+        if ranked:
+            listings = listings.annotate(
+                relevance_rank=Case(
+                    *(When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ranked)),
+                    default=Value(len(ranked)),
+                    output_field=IntegerField(),
+                )
+            )
+            order.insert(0, "relevance_rank")
     if field is not None:
         listings = listings.filter(field__code__startswith=field.code)
     if region is not None:
@@ -103,7 +119,7 @@ def listing_search(
     if published_within_days:
         since = timezone.now() - timedelta(days=published_within_days)
         listings = listings.filter(published_at__gte=since)
-    return _with_relations(listings).distinct().order_by("-published_at", "-id")
+    return _with_relations(listings).distinct().order_by(*order)
 
 
 def listing_list_visible(*, actor, kind):

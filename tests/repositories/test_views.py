@@ -1,11 +1,15 @@
 import re
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from matching.search import get_backend
+from matching.search.base import SearchDocument, normalize
+from matching.text import tokenize
 from organizations.models import Organization
 from repositories.models import (
     Achievement,
@@ -193,6 +197,64 @@ def test_browse_filters_and_chinese_keyword_search(client):
     assert sorted(titles(field=domain.code)) == expected
     assert zhejiang_need.title in expected
     assert titles(days=7) and len(titles()) == 2
+
+
+def _index_for_keywords(listings):
+    """Put listings in the search index for BM25 (their vectors are not what is tested)."""
+    rng = np.random.default_rng(7)
+    get_backend().add_many(
+        SearchDocument(
+            id=f"{listing.kind}:{listing.pk}",
+            kind=listing.kind,
+            tokens=tokenize(f"{listing.title}。{listing.problem}"),
+            vector=normalize(rng.normal(size=384).astype(np.float32)),
+            model="test",
+        )
+        for listing in listings
+    )
+
+
+def test_keyword_search_puts_the_most_relevant_first(client, settings, tmp_path):
+    settings.SEARCH_INDEX_DIR = str(tmp_path)
+    now = timezone.now()
+    passing = NeedFactory(
+        title="园区综合能源管理平台建设",
+        problem="需要对园区的电、气、废水处理站能耗进行统一监测。",
+        published_at=now,
+    )
+    focused = NeedFactory(
+        title="印染废水深度处理与回用技术",
+        problem="印染废水色度高、COD高，现有废水处理工艺出水不稳定，需要废水深度处理与回用方案。",
+        published_at=now - timedelta(days=30),
+    )
+    unindexed = NeedFactory(
+        title="废水在线监测仪表选型", problem="刚发布，尚未进入索引。", published_at=now
+    )
+    _index_for_keywords([passing, focused])
+    url = reverse("repositories:list", kwargs={"kind": "need"})
+
+    page = client.get(url, {"q": "废水处理"}).context["page"]
+    # The need about waste water comes first though older; one the index has not caught up with
+    # (or that BM25 did not rank) follows by date rather than disappearing.
+    assert [n.pk for n in page] == [focused.pk, passing.pk]
+    page = client.get(url, {"q": "废水"}).context["page"]
+    assert [n.pk for n in page] == [focused.pk, passing.pk, unindexed.pk]
+    # Without a query: newest first.
+    assert [n.pk for n in client.get(url).context["page"]][-1] == focused.pk
+
+
+def test_keyword_search_falls_back_to_date_order_when_the_index_fails(client, monkeypatch, caplog):
+    older = NeedFactory(title="废水处理", published_at=timezone.now() - timedelta(days=3))
+    newer = NeedFactory(title="废水回用", published_at=timezone.now())
+
+    def broken(*args, **kwargs):
+        raise OSError("index unavailable")
+
+    monkeypatch.setattr(get_backend(), "keyword_search", broken)
+    response = client.get(reverse("repositories:list", kwargs={"kind": "need"}), {"q": "废水"})
+    assert response.status_code == 200
+    assert [n.pk for n in response.context["page"]] == [newer.pk, older.pk]
+    assert "keyword ranking failed" in caplog.text
 
 
 def test_bad_filters_are_ignored_with_a_message(client):
