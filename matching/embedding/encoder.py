@@ -29,7 +29,8 @@ def _refuse(setting, value, allowed):
 
 
 def chosen_backend():
-    """ "onnx" or "torch", for EMBEDDING_BACKEND and what the model folder holds."""
+    """The backend that computes vectors, "onnx" or "torch": EMBEDDING_BACKEND, with "auto"
+    resolved by what the model folder holds."""
     from matching.embedding import onnx_backend
 
     backend = settings.EMBEDDING_BACKEND
