@@ -1,4 +1,5 @@
-"""Ranking quality of BM25 alone, dense alone and the platform's matcher on ../shared/data.
+"""Ranking quality of BM25 alone, dense alone, their plain reciprocal rank fusion (the
+matching issue's reference) and the platform's matcher on ../shared/data.
 
     python -m bench.matching_quality [--sets listings csl experts]
 
@@ -32,6 +33,7 @@ from matching.embedding.cache import embed_cached  # noqa: E402
 from matching.evaluation import evaluate, read_qrels  # noqa: E402
 from matching.matcher import Matcher, owner_id, search_documents  # noqa: E402
 from matching.profiles import RowReader  # noqa: E402
+from matching.search.base import reciprocal_rank_fusion  # noqa: E402
 from matching.search.embedded import EmbeddedSearchBackend  # noqa: E402
 from matching.text import tokenize  # noqa: E402
 
@@ -89,6 +91,7 @@ def experts_set(reader):
 
 
 SETS = {"listings": listings_set, "csl": csl_set, "experts": experts_set}
+SYSTEMS = ("bm25", "dense", "rrf", "matcher")
 
 
 def best_by_owner(results, k):
@@ -121,11 +124,12 @@ def run_set(name, reader):
         timings = []
         for demand, vector in zip(demands.values(), vectors, strict=True):
             tokens = tokenize(demand.text)
-            runs["bm25"][demand.id] = best_by_owner(
-                backend.keyword_search(tokens, kinds=kinds, k=depth), 10
-            )
-            runs["dense"][demand.id] = best_by_owner(
-                backend.vector_search(vector, model=model, kinds=kinds, k=depth), 10
+            keyword = backend.keyword_search(tokens, kinds=kinds, k=depth)
+            dense = backend.vector_search(vector, model=model, kinds=kinds, k=depth)
+            runs["bm25"][demand.id] = best_by_owner(keyword, 10)
+            runs["dense"][demand.id] = best_by_owner(dense, 10)
+            runs["rrf"][demand.id] = best_by_owner(
+                reciprocal_rank_fusion([keyword, dense], k=settings.SEARCH_RRF_K), 10
             )
             began = time.perf_counter()
             candidates = matcher.match(demand, kinds=kinds, lookup=lookup, k=10, vector=vector)
@@ -156,7 +160,7 @@ def main():
         reports[name] = run_set(name, reader)
     print(f"{'set':<10}{'system':<10}{'nDCG@10':>9}{'R@10':>8}{'MRR':>8}{'unjudged':>10}")
     for name, report in reports.items():
-        for system in ("bm25", "dense", "matcher"):
+        for system in SYSTEMS:
             m = report[system]
             print(
                 f"{name:<10}{system:<10}{m['ndcg@10']:>9.3f}{m['recall@10']:>8.3f}"
