@@ -22,7 +22,7 @@ from webhooks.services import webhook_emit
 
 
 def _list_separator():
-    """ ", " in English, "、" in Chinese."""
+    """The separator of listed items: a comma in English, "、" in Chinese."""
     return pgettext("list separator", ", ")
 
 
@@ -67,13 +67,22 @@ def matches_refresh(*, listing_id, vector=None):
         exclude_ids=_hidden_for(listing.organization_id, need_side=is_need),
         vector=vector,
     )
-    rows = []
-    for candidate in candidates:
-        if is_need:
-            rows.append((listing.pk, listing.region_id, candidate.profile.id, candidate))
-        elif profile.id not in _hidden_for(int(candidate.profile.organization), need_side=True):
-            need = candidate.profile.extra
-            rows.append((need["pk"], need["region_id"], profile.id, candidate))
+    if is_need:
+        rows = [(listing.pk, listing.region_id, c.profile.id, c) for c in candidates]
+    else:
+        # Enterprises that once marked this supply "not relevant" are not offered it again.
+        declined = set(
+            MatchAnswer.objects.filter(
+                answer=MatchAnswer.Answer.NOT_RELEVANT,
+                match__supply_key=profile.id,
+                organization_id__in={int(c.profile.organization) for c in candidates},
+            ).values_list("organization_id", flat=True)
+        )
+        rows = [
+            (c.profile.extra["pk"], c.profile.extra["region_id"], profile.id, c)
+            for c in candidates
+            if int(c.profile.organization) not in declined
+        ]
     kept = []
     with transaction.atomic():
         for need_id, region_id, supply_key, candidate in rows:

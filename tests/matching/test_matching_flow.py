@@ -272,6 +272,9 @@ def test_not_relevant_hides_the_supply_from_that_enterprise_from_then_on(propose
     second = NeedFactory(organization=proposed.need.organization, **NEED)
     index_and_match_dirty(limit=None)
     assert not Match.objects.filter(need=second, supply_listing=proposed.supply_listing).exists()
+    # Nor does the achievement's own refresh offer it to that enterprise's needs.
+    matches_refresh(listing_id=proposed.supply_listing_id)
+    assert not Match.objects.filter(need=second, supply_listing=proposed.supply_listing).exists()
     # Answering again replaces the answer.
     match_answer(match=proposed, actor=actor(enterprise_user), answer="interested")
     assert MatchAnswer.objects.get(match=proposed).answer == "interested"
