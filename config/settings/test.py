@@ -18,5 +18,7 @@ REST_FRAMEWORK = {
 }
 # Tasks run in-process in tests; the integration tests start a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests run periodic tasks themselves, never in a background thread.
+EMBEDDED_PERIODIC_TASKS = False
 # Webhook tests deliver to a server on 127.0.0.1; tests of the refusal turn this off.
 WEBHOOK_ALLOW_PRIVATE_HOSTS = True

@@ -2,7 +2,7 @@
 
 from celery.schedules import crontab
 
-from config.env import env
+from config.env import BASE_DIR, env
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -23,7 +23,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 
-# Run by `celery -A config beat`.
+# Without a broker the web process runs CELERY_BEAT_SCHEDULE itself (config/periodic.py), keeping
+# the time each entry last ran in this file, as beat keeps its schedule file.
+EMBEDDED_PERIODIC_TASKS = env.bool("EMBEDDED_PERIODIC_TASKS", default=True)
+EMBEDDED_PERIODIC_STATE_FILE = env.path(
+    "EMBEDDED_PERIODIC_STATE_FILE", default=BASE_DIR / "var" / "periodic-tasks.json"
+)
+
+# Run by `celery -A config beat`, or by the web process without a broker (above).
 CELERY_BEAT_SCHEDULE = {
     "remind-expiring-listings": {
         "task": "repositories.tasks.remind_expiring_listings",
