@@ -2,13 +2,11 @@
 
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.emails import notification_email
 from notifications.models import Notification
-from organizations.models import Membership
 
 
 def notify(*, users, topic, title, body="", url=""):
@@ -24,15 +22,6 @@ def notify(*, users, topic, title, body="", url=""):
     return notifications
 
 
-def notify_organization(*, organization, topic, title, body="", url="", admins_only=False):
-    memberships = Membership.objects.filter(
-        organization=organization, status=Membership.Status.ACTIVE
-    ).select_related("user")
-    if admins_only:
-        memberships = memberships.filter(role=Membership.Role.ADMIN)
-    return notify(users=[m.user for m in memberships], topic=topic, title=title, body=body, url=url)
-
-
 def notification_send_email(*, notification_id):
     """Claim the notification, then send: a second run finds it claimed and sends nothing."""
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
@@ -43,13 +32,7 @@ def notification_send_email(*, notification_id):
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     if not notification.user.email:
         return
-    link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
-    send_mail(
-        subject=f"[TechBridge] {notification.title}",
-        message="\n\n".join(part for part in (notification.body, link) if part),
-        from_email=None,
-        recipient_list=[notification.user.email],
-    )
+    notification_email(notification=notification).send()
 
 
 def notification_mark_read(*, user, notification_ids=None):
