@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 from taxonomy.forms import region_field
-from taxonomy.models import Field
+from taxonomy.models import Field, Region
 
 PROFILE_FIELDS = [
     "name",
@@ -19,8 +19,22 @@ PROFILE_FIELDS = [
 ]
 
 
+# Kinds that are companies, whose business licence (营业执照) the reviewer checks.
+LICENSED_KINDS = (Organization.Kind.ENTERPRISE, Organization.Kind.AGENCY)
+
+
 class OrganizationForm(forms.ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    # Checked and stored by the services; a plain input, so the licence on file cannot be cleared.
+    business_licence = forms.FileField(
+        label=_("business licence"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        help_text=_(
+            "Enterprises and service agencies: a scan or PDF of the business licence (营业执照). "
+            "PDF, JPG or PNG, at most 10 MB; seen only by your administrators and the reviewers."
+        ),
+    )
     fields_of_interest = forms.ModelMultipleChoiceField(
         Field.objects.filter(level__lte=2),
         label=_("fields of interest"),
@@ -53,6 +67,11 @@ class OrganizationForm(forms.ModelForm):
         )
         if self.instance.pk:
             self.fields["fields_of_interest"].initial = self.instance.fields.all()
+        if self.instance.business_licence:
+            self.fields["business_licence"].help_text = _(
+                "A business licence is on file; choose a file only to replace it. "
+                "PDF, JPG or PNG, at most 10 MB."
+            )
 
     def clean(self):
         data = super().clean()
@@ -72,11 +91,63 @@ class OrganizationForm(forms.ModelForm):
                         "unified social credit code."
                     ),
                 )
+        if kind in LICENSED_KINDS and not self.instance.pk and not data.get("business_licence"):
+            self.add_error(
+                "business_licence",
+                _(
+                    "Enterprises and service agencies must upload their business licence "
+                    "to register."
+                ),
+            )
         return data
 
     def service_arguments(self):
+        """(profile data, fields of interest, new business licence file or None)."""
         data = {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
-        return data, list(self.cleaned_data["fields_of_interest"])
+        return (
+            data,
+            list(self.cleaned_data["fields_of_interest"]),
+            self.cleaned_data["business_licence"],
+        )
+
+
+class OrganizationFilterForm(forms.Form):
+    """The organization list's search: name, type, province, then one of its cities."""
+
+    q = forms.CharField(label=_("name"), required=False, max_length=64)
+    kind = forms.ChoiceField(label=_("organization type"), required=False)
+    province = forms.ModelChoiceField(
+        Region.objects.filter(level=Region.Level.PROVINCE),
+        label=_("province"),
+        required=False,
+        empty_label=_("all provinces"),
+    )
+    city = forms.ModelChoiceField(
+        Region.objects.none(), label=_("city"), required=False, empty_label=_("all cities")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("all types")), *Organization.Kind.choices]
+        self.fields["province"].label_from_instance = lambda region: region.label
+        self.fields["city"].label_from_instance = lambda region: region.label
+        # The cities offered are those of the chosen province.
+        province = self.data.get("province")
+        if province and str(province).isdigit():
+            self.fields["city"].queryset = Region.objects.filter(
+                level=Region.Level.CITY, parent_id=province
+            )
+
+    def selector_arguments(self):
+        """What organization_list_public takes; a value that does not fit is left out."""
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return {
+            "query": cleaned.get("q", "").strip(),
+            "kind": cleaned.get("kind") or None,
+            "province": cleaned.get("province"),
+            "city": cleaned.get("city"),
+        }
 
 
 class TokenForm(forms.Form):

@@ -1,10 +1,14 @@
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from core.validators import validate_phone
+from organizations.pinyin import pinyin_sort_key
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = [pow(3, i, 31) for i in range(17)]
@@ -26,6 +30,12 @@ def validate_credit_code(value):
         )
 
 
+def business_licence_path(instance, filename):
+    """A random name: the file is reached through a permission check, never by guessing."""
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"licences/{uuid.uuid4().hex}.{extension}"
+
+
 class Organization(models.Model):
     """An organization that joined the platform (入驻), verified by its region's CAST office."""
 
@@ -44,6 +54,8 @@ class Organization(models.Model):
         REJECTED = "rejected", _("rejected")
 
     name = models.CharField(_("name"), max_length=128, unique=True)
+    # The name in pinyin, kept by save(): lists sort by it, as Chinese readers expect.
+    name_sort_key = models.CharField(max_length=255, db_index=True, editable=False, default="")
     kind = models.CharField(_("organization type"), max_length=16, choices=Kind.choices)
     region = models.ForeignKey(
         "taxonomy.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
@@ -54,10 +66,18 @@ class Organization(models.Model):
         blank=True,
         validators=[validate_credit_code],
     )
+    business_licence = models.FileField(
+        _("business licence"),
+        upload_to=business_licence_path,
+        blank=True,
+        help_text=_(
+            "PDF, JPG or PNG, at most 10 MB. Seen only by your administrators and the reviewers."
+        ),
+    )
     description = models.TextField(_("introduction"), blank=True)
     website = models.URLField(_("website"), blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64)
-    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     fields = models.ManyToManyField(
         "taxonomy.Field", verbose_name=_("fields of interest"), blank=True, related_name="+"
@@ -76,21 +96,33 @@ class Organization(models.Model):
     )
     review_note = models.TextField(_("reviewer's note"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Expert service teams are matched to needs: when the index last took this one in.
     indexed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort_key", "name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_sort_key = pinyin_sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_sort_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("organizations:detail", kwargs={"pk": self.pk})
@@ -98,6 +130,22 @@ class Organization(models.Model):
     @property
     def is_verified(self):
         return self.status == self.Status.VERIFIED
+
+
+class CastOfficeManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Organization.Kind.CAST_OFFICE)
+
+
+class CastOffice(Organization):
+    """Local CAST offices (地方科协), which the platform administrators set up and staff."""
+
+    objects = CastOfficeManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("local CAST office")
+        verbose_name_plural = _("local CAST offices")
 
 
 class Membership(models.Model):
@@ -110,16 +158,22 @@ class Membership(models.Model):
         ACTIVE = "active", _("active")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -137,17 +191,23 @@ class ApiToken(models.Model):
     """A program's credential, acting for one organization. Only a hash of the key is kept."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=64)
-    prefix = models.CharField(max_length=8, db_index=True)
+    prefix = models.CharField(_("key prefix"), max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

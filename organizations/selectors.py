@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
 from organizations.models import ApiToken, Membership, Organization
 
 
@@ -29,13 +32,58 @@ def organization_can_review(*, actor, organization):
     return actor.can_review_region(organization.region_id)
 
 
-def organization_list_public(*, kind=None):
+def organization_reviewing_office(*, organization):
+    """The verified CAST office that verifies the organization: its city's, else its province's.
+
+    None means no office covers the region, so the platform administrators verify it.
+    The same offices see it in their queue: an office covers its region and that region's cities.
+    """
+    region = organization.region
+    region_ids = [region.id] + ([region.parent_id] if region.parent_id else [])
+    offices = Organization.objects.filter(
+        kind=Organization.Kind.CAST_OFFICE,
+        status=Organization.Status.VERIFIED,
+        region_id__in=region_ids,
+    ).order_by("name_sort_key")
+    return min(offices, key=lambda office: region_ids.index(office.region_id), default=None)
+
+
+def organization_reviewers(*, office):
+    """Who is told of a registration: the office's active staff, or the platform administrators."""
+    if office is None:
+        return list(get_user_model().objects.filter(is_superuser=True, is_active=True))
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization=office, status=Membership.Status.ACTIVE
+        ).select_related("user")
+    ]
+
+
+def organization_can_see_licence(*, actor, organization):
+    """The business licence: the organization's administrators, its reviewers, superusers."""
+    return organization.id in actor.admin_organization_ids or organization_can_review(
+        actor=actor, organization=organization
+    )
+
+
+def organization_list_public(*, kind=None, query="", province=None, city=None):
+    """Verified organizations in pinyin order of their names, optionally narrowed.
+
+    `province` takes the province-level organizations and those of its cities; `city`, one city.
+    """
     qs = Organization.objects.filter(status=Organization.Status.VERIFIED).select_related(
         "region", "region__parent"
     )
     if kind:
         qs = qs.filter(kind=kind)
-    return qs
+    if query:
+        qs = qs.filter(name__icontains=query)
+    if city is not None:
+        qs = qs.filter(region=city)
+    elif province is not None:
+        qs = qs.filter(Q(region=province) | Q(region__parent=province))
+    return qs.order_by("name_sort_key", "name")
 
 
 def token_creator_is_active_member(*, token):
@@ -68,14 +116,22 @@ class Actor:
     """
 
     user: object
-    organization_ids: frozenset = frozenset()
-    admin_organization_ids: frozenset = frozenset()
-    review_region_ids: frozenset = frozenset()
+    organization_ids: frozenset[int] = frozenset()
+    admin_organization_ids: frozenset[int] = frozenset()
+    review_region_ids: frozenset[int] = frozenset()
     is_superuser: bool = False
+    # A program acting with an organization's API token, not a person.
+    via_token: bool = False
 
     @property
-    def is_authenticated(self):
+    def is_authenticated(self) -> bool:
         return self.user is not None and self.user.is_authenticated
+
+    @property
+    def is_person(self) -> bool:
+        """Signed in as oneself: what is personal (subscriptions, notifications) or shapes the
+        organization (members, tokens, its profile) is never done by a token."""
+        return self.is_authenticated and not self.via_token
 
     @property
     def is_staff_reviewer(self):
@@ -93,16 +149,31 @@ def _review_region_ids(offices):
     return frozenset(region_ids)
 
 
-def actor_for(*, user, token=None):
+def actor_for(*, user, token: ApiToken | None = None) -> Actor:
+    """What a person, or a program holding a token, may do.
+
+    A token acts for its creator within its one organization: it reads and writes that
+    organization's listings and matches, reviews the region if the organization is a CAST
+    office, and manages the organization's webhooks while its creator is an active
+    administrator there. It never does what only a person may (Actor.is_person).
+    """
     if user is None or not user.is_authenticated:
         return Actor(user=user)
     if token is not None:
         organization = token.organization
         offices = [organization] if _is_active_office(organization) else []
+        creator_is_admin = Membership.objects.filter(
+            user_id=token.created_by_id,
+            organization_id=organization.id,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        ).exists()
         return Actor(
             user=user,
             organization_ids=frozenset([organization.id]),
+            admin_organization_ids=frozenset([organization.id] if creator_is_admin else []),
             review_region_ids=_review_region_ids(offices),
+            via_token=True,
         )
     memberships = list(
         Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)

@@ -1,6 +1,7 @@
 """Writes: joining the platform (入驻), verification, memberships, API tokens."""
 
 import secrets
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,7 +12,19 @@ from django.utils.translation import gettext as _
 from notifications.models import Notification
 from notifications.services import notify, notify_organization
 from organizations.models import ApiToken, Membership, Organization
-from organizations.selectors import organization_can_review
+from organizations.selectors import (
+    organization_can_review,
+    organization_reviewers,
+    organization_reviewing_office,
+)
+
+LICENCE_MAX_BYTES = 10 * 1024 * 1024
+# What a licence file must start with, whatever its name says, and the names each type may have.
+LICENCE_SIGNATURES = {
+    "pdf": (b"%PDF-", {"pdf"}),
+    "png": (b"\x89PNG\r\n\x1a\n", {"png"}),
+    "jpg": (b"\xff\xd8\xff", {"jpg", "jpeg"}),
+}
 
 
 @transaction.atomic
@@ -23,15 +36,95 @@ def _team_changed(organization):
         team_changed(organization.pk)
 
 
-def organization_register(*, user, data, fields=()):
-    """Create an organization awaiting verification, with the user as its administrator."""
+def _check_licence(file):
+    """Accept a PDF, JPG or PNG of at most 10 MB, judged by its first bytes, not by its name.
+
+    The file is renamed after its real type, so it is served as what it is.
+    """
+    if file.size > LICENCE_MAX_BYTES:
+        raise ValidationError(
+            {
+                "business_licence": _(
+                    "The business licence file may be at most 10 MB; this one is %(size).1f MB."
+                )
+                % {"size": file.size / 1024 / 1024}
+            }
+        )
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    for kind, (signature, extensions) in LICENCE_SIGNATURES.items():
+        if head.startswith(signature):
+            if extension not in extensions:
+                raise ValidationError(
+                    {
+                        "business_licence": _(
+                            "The file's content is %(kind)s but its name ends in "
+                            "“.%(extension)s”: upload the original scan or PDF."
+                        )
+                        % {"kind": kind.upper(), "extension": extension}
+                    }
+                )
+            file.name = f"licence.{kind}"
+            return
+    raise ValidationError(
+        {
+            "business_licence": _(
+                "Upload the business licence as a PDF, JPG or PNG file; "
+                "the content of this file is none of these."
+            )
+        }
+    )
+
+
+def organization_reviewer_name(*, office):
+    """Who verifies, as the applicant reads it: the office's name or the platform administrators."""
+    return office.name if office is not None else _("the platform administrators")
+
+
+def _announce_for_review(organization):
+    """Tell the office that verifies the organization (or the platform administrators)."""
+    office = organization_reviewing_office(organization=organization)
+    notify(
+        users=organization_reviewers(office=office),
+        topic=Notification.Topic.ORGANIZATION_REVIEWED,
+        title=_("%(name)s awaits your verification") % {"name": organization.name},
+        body=_("%(kind)s in %(region)s.")
+        % {
+            "kind": organization.get_kind_display(),
+            "region": organization.region.path_label,
+        },
+        url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
+    )
+    return office
+
+
+@transaction.atomic
+def organization_register(*, user, data, fields=(), business_licence=None):
+    """Create an organization awaiting verification, with the user as its administrator.
+
+    The verifying office (the city's, else the province's, else the platform administrators)
+    is told, and so is the applicant, with who will verify.
+    """
     if data.get("kind") == Organization.Kind.CAST_OFFICE:
         raise ValidationError({"kind": _("Local CAST offices are set up by the platform.")})
     organization = Organization(status=Organization.Status.PENDING, **data)
+    if business_licence is not None:
+        _check_licence(business_licence)
+        organization.business_licence = business_licence
     organization.full_clean()
     organization.save()
     organization.fields.set(fields)
     Membership.objects.create(user=user, organization=organization, role=Membership.Role.ADMIN)
+    office = _announce_for_review(organization)
+    notify(
+        users=[user],
+        topic=Notification.Topic.ORGANIZATION_REVIEWED,
+        title=_("%(name)s is registered: %(reviewer)s will verify it")
+        % {"name": organization.name, "reviewer": organization_reviewer_name(office=office)},
+        url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
+    )
     return organization
 
 
@@ -72,25 +165,36 @@ IDENTITY_FIELDS = ("name", "kind", "region", "credit_code")
 
 
 @transaction.atomic
-def organization_update(*, organization, actor, data, fields=None):
-    """Edit an organization's profile.
+def organization_update(*, organization, actor, data, fields=None, business_licence=None):
+    """Edit an organization's profile; a new business licence file replaces the old one.
 
     A rejected organization, or one whose identity (name, type, region, credit code) changed,
-    goes back to the verification queue.
+    goes back to the verification queue, and its verifying office is told.
     """
     if organization.id not in actor.admin_organization_ids:
         raise PermissionDenied(_("Only the organization's administrators can edit it."))
     identity_changed = any(
         getattr(organization, name) != data[name] for name in IDENTITY_FIELDS if name in data
     )
+    was_pending = organization.status == Organization.Status.PENDING
     for name, value in data.items():
         setattr(organization, name, value)
+    replaced_licence = None
+    if business_licence is not None:
+        _check_licence(business_licence)
+        replaced_licence = organization.business_licence.name or None
+        organization.business_licence = business_licence
     if organization.status == Organization.Status.REJECTED or (
         identity_changed and organization.kind != Organization.Kind.CAST_OFFICE
     ):
         organization.status = Organization.Status.PENDING
     organization.full_clean()
     organization.save()
+    if replaced_licence:
+        storage = organization.business_licence.storage
+        transaction.on_commit(partial(storage.delete, replaced_licence))
+    if organization.status == Organization.Status.PENDING and not was_pending:
+        _announce_for_review(organization)
     _team_changed(organization)
     if fields is not None:
         organization.fields.set(fields)

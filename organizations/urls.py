@@ -8,6 +8,7 @@ urlpatterns = [
     path("register/", views.organization_register, name="register"),
     path("<int:pk>/", views.organization_detail, name="detail"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
+    path("<int:pk>/licence/", views.organization_licence, name="licence"),
     path("<int:pk>/review/", views.organization_review, name="review"),
     path("<int:pk>/join/", views.membership_request, name="join"),
     path("<int:pk>/tokens/", views.token_create, name="token_create"),

@@ -4,38 +4,46 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.web import error_text, redirect_next
 from organizations import services
-from organizations.forms import OrganizationForm, OrganizationReviewForm, TokenForm
+from organizations.forms import (
+    OrganizationFilterForm,
+    OrganizationForm,
+    OrganizationReviewForm,
+    TokenForm,
+)
 from organizations.models import ApiToken, Membership, Organization
-from organizations.selectors import organization_can_review, organization_list_public
+from organizations.permissions import organization_can_administer
+from organizations.selectors import (
+    organization_can_review,
+    organization_can_see_licence,
+    organization_list_public,
+    organization_reviewing_office,
+)
+
+LICENCE_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 def organization_list(request):
-    kind = request.GET.get("kind")
-    if kind not in Organization.Kind.values:
-        kind = None
-    page = Paginator(organization_list_public(kind=kind), 30).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "organizations/organization_list.html",
-        {"page": page, "kind": kind, "kinds": Organization.Kind.choices},
-    )
+    form = OrganizationFilterForm(request.GET)
+    organizations = organization_list_public(**form.selector_arguments())
+    page = Paginator(organizations, 30).get_page(request.GET.get("page"))
+    return render(request, "organizations/organization_list.html", {"page": page, "form": form})
 
 
 @login_required
 def organization_register(request):
-    form = OrganizationForm(request.POST or None)
+    form = OrganizationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data, fields = form.service_arguments()
+        data, fields, business_licence = form.service_arguments()
         try:
             organization = services.organization_register(
-                user=request.user, data=data, fields=fields
+                user=request.user, data=data, fields=fields, business_licence=business_licence
             )
         except ValidationError as error:
             for name, errors in error.message_dict.items():
@@ -43,8 +51,12 @@ def organization_register(request):
         else:
             messages.success(
                 request,
-                _("Registered. The CAST office of %(region)s will verify your organization.")
-                % {"region": organization.region.path_label},
+                _("Registered. %(reviewer)s will verify your organization.")
+                % {
+                    "reviewer": services.organization_reviewer_name(
+                        office=organization_reviewing_office(organization=organization)
+                    )
+                },
             )
             return redirect("organizations:detail", pk=organization.pk)
     return render(request, "organizations/organization_form.html", {"form": form})
@@ -66,7 +78,7 @@ def organization_detail(request, pk):
     organization = _visible_organization(request, pk)
     actor = request.actor
     is_member = organization.id in actor.organization_ids
-    is_admin = organization.id in actor.admin_organization_ids
+    is_admin = organization_can_administer(actor=actor, organization_id=organization.id)
     context = {
         "organization": organization,
         "is_member": is_member,
@@ -77,7 +89,13 @@ def organization_detail(request, pk):
         ),
         "review_form": OrganizationReviewForm(),
         "listings": organization.listings.live().select_related("field", "region")[:20],
+        "can_see_licence": bool(organization.business_licence)
+        and organization_can_see_licence(actor=actor, organization=organization),
     }
+    if is_member and organization.status == Organization.Status.PENDING:
+        context["reviewer_name"] = services.organization_reviewer_name(
+            office=organization_reviewing_office(organization=organization)
+        )
     if request.user.is_authenticated and not is_member:
         context["membership"] = Membership.objects.filter(
             user=request.user, organization=organization
@@ -92,14 +110,18 @@ def organization_detail(request, pk):
 @login_required
 def organization_edit(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
-    if organization.id not in request.actor.admin_organization_ids:
+    if not organization_can_administer(actor=request.actor, organization_id=organization.id):
         raise PermissionDenied
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        data, fields = form.service_arguments()
+        data, fields, business_licence = form.service_arguments()
         try:
             services.organization_update(
-                organization=organization, actor=request.actor, data=data, fields=fields
+                organization=organization,
+                actor=request.actor,
+                data=data,
+                fields=fields,
+                business_licence=business_licence,
             )
         except ValidationError as error:
             for name, errors in error.message_dict.items():
@@ -112,6 +134,24 @@ def organization_edit(request, pk):
         "organizations/organization_form.html",
         {"form": form, "organization": organization},
     )
+
+
+@login_required
+def organization_licence(request, pk):
+    """The business licence, through this check only: it is never in a public folder."""
+    organization = get_object_or_404(Organization, pk=pk)
+    if not organization.business_licence or not organization_can_see_licence(
+        actor=request.actor, organization=organization
+    ):
+        raise Http404
+    extension = organization.business_licence.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        organization.business_licence.open("rb"),
+        content_type=LICENCE_CONTENT_TYPES[extension],
+        filename=f"{organization.name} {_('business licence')}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

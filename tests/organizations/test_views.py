@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 from django.contrib.messages import constants, get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from organizations.models import ApiToken, Membership, Organization
@@ -50,6 +51,9 @@ def form_data(**overrides):
         "contact_email": "zhang@lixiang.example.cn",
         "parent": "",
         "fields_of_interest": [],
+        "business_licence": SimpleUploadedFile(
+            "营业执照.pdf", b"%PDF-1.4\n%scan\n", content_type="application/pdf"
+        ),
     }
     data.update(overrides)
     return data
