@@ -213,3 +213,17 @@ def test_only_the_serving_process_runs_the_schedule(tmp_path, how, started):
         check=True,
     )
     assert ("'embedded-periodic-tasks'" in result.stdout) is started
+
+
+def test_every_entry_of_beats_schedule_names_a_task_the_runner_finds():
+    from config.celery import app as platform_app
+
+    platform_app.loader.import_default_modules()
+    runner = PeriodicRunner(app=platform_app, beat_schedule=django_settings.CELERY_BEAT_SCHEDULE)
+    assert runner.run_due() == []
+    missing = [
+        spec["task"]
+        for spec in django_settings.CELERY_BEAT_SCHEDULE.values()
+        if spec["task"] not in platform_app.tasks
+    ]
+    assert missing == []
