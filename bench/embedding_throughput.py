@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from matching.embedding import encoder, onnx_backend  # noqa: E402
+from search.embedding import encoder, onnx_backend  # noqa: E402
 
 LISTINGS = Path(settings.BASE_DIR).parent / "shared" / "data" / "listings" / "achievements.jsonl"
 OUT = Path(__file__).resolve().parent / "out" / "embedding_throughput.json"

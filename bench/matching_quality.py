@@ -28,14 +28,15 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from matching.embedding import encoder  # noqa: E402
-from matching.embedding.cache import embed_cached  # noqa: E402
 from matching.evaluation import evaluate, read_qrels  # noqa: E402
-from matching.matcher import Matcher, owner_id, search_documents  # noqa: E402
+from matching.matcher import Matcher, search_documents  # noqa: E402
 from matching.profiles import RowReader  # noqa: E402
-from matching.search.base import reciprocal_rank_fusion  # noqa: E402
-from matching.search.embedded import EmbeddedSearchBackend  # noqa: E402
-from matching.text import tokenize  # noqa: E402
+from search.backends.base import reciprocal_rank_fusion  # noqa: E402
+from search.backends.embedded import EmbeddedSearchBackend  # noqa: E402
+from search.documents import owner_id  # noqa: E402
+from search.embedding import encoder  # noqa: E402
+from search.embedding.cache import embed_cached  # noqa: E402
+from search.text import tokenize  # noqa: E402
 
 DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "out" / "matching_quality.json"

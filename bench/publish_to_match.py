@@ -70,7 +70,6 @@ def main():
     from django.core.management import call_command
     from django.db import transaction
 
-    from matching import indexing
     from matching.models import Match
     from matching.tasks import index_and_match_dirty
     from organizations.models import Membership, Organization
@@ -78,6 +77,7 @@ def main():
     from repositories import services
     from repositories.importing import listings_import
     from repositories.models import ListingKind, ListingStatus
+    from repositories.signals import listing_changes_deferred
     from taxonomy.models import Region
 
     call_command("migrate", verbosity=0)
@@ -104,7 +104,7 @@ def main():
     Membership.objects.create(user=staff, organization=office, role=Membership.Role.MEMBER)
 
     started = time.perf_counter()
-    with indexing.deferred():
+    with listing_changes_deferred():
         listings_import(
             rows=enumerate(read_jsonl(DATA / "achievements.jsonl", args.supply), start=1),
             kind=ListingKind.ACHIEVEMENT,

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.search.base import SearchDocument
-from matching.search.embedded import EmbeddedSearchBackend
+from search.backends.base import SearchDocument
+from search.backends.embedded import EmbeddedSearchBackend
 
 DIM = 384
 TOPICS = 1000

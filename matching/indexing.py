@@ -1,49 +1,30 @@
 """Keeping the search index in step with the database.
 
-A save marks the listing dirty (updated_at passes indexed_at) and asks a worker, once the
-transaction commits, to index it. Indexing never fails a save: if the broker or the index is
-down, the periodic sweep finds the dirty rows later, and the daily reconciliation compares the
-index with the database (and re-embeds vectors of another model).
+A save marks the listing dirty (updated_at passes indexed_at); the repositories announce the
+change and matching.receivers ask a worker, once the transaction commits, to index it.
+Indexing never fails a save: if the broker or the index is down, the periodic sweep finds the
+dirty rows later, and the daily reconciliation compares the index with the database (and
+re-embeds vectors of another model).
 """
 
 import logging
-import threading
 from collections import defaultdict
-from contextlib import contextmanager
 
 from django.db.models import F, Q
 from django.utils import timezone
 
-from matching.embedding import encoder
-from matching.matcher import TITLE_SUFFIX, encode, owner_id, search_documents
+from matching.matcher import encode, search_documents
 from matching.profiles import Profile
-from matching.search import get_backend
-from matching.text import tokenize
 from organizations.models import Organization
-from repositories.models import Listing, ListingKind, ListingStatus
+from repositories.models import MODEL_BY_KIND, Listing, ListingKind, ListingStatus
+from search.backends import get_backend
+from search.documents import MAX_PASSAGES, all_document_ids, owner_id
+from search.embedding import encoder
 
-# Passages beyond this (an expert's many projects) are not indexed; deletes clear them all.
-MAX_PASSAGES = 20
 TEAM_KIND = "team"
 # Listings embedded together by the sweep.
 BATCH = 64
-_deferred = threading.local()
 logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def deferred():
-    """Within this block saves leave listings dirty instead of indexing each one: bulk loads
-    index them together afterwards (index_dirty_listings)."""
-    _deferred.active = True
-    try:
-        yield
-    finally:
-        _deferred.active = False
-
-
-def is_deferred():
-    return getattr(_deferred, "active", False)
 
 
 def joined(*parts):
@@ -124,8 +105,6 @@ def team_profile(team):
 
 
 def _listings(kind, pks):
-    from repositories.selectors import MODEL_BY_KIND
-
     return (
         MODEL_BY_KIND[kind]
         .objects.live()
@@ -161,28 +140,9 @@ def profiles_lookup(ids):
     return profiles
 
 
-def listing_pks_by_relevance(kind, query, limit):
-    """Pks of listings of `kind` by BM25 of `query` over the index, best first (at most
-    `limit`); an empty list, logged, when the index cannot answer."""
-    try:
-        results = get_backend().keyword_search(tokenize(query), kinds=[kind], k=limit)
-    except Exception:
-        logger.exception("keyword ranking failed; listings stay in date order")
-        return []
-    pks = {}
-    for doc_id, _score in results:
-        pks.setdefault(int(owner_id(doc_id).split(":", 1)[1]), None)
-    return list(pks)
-
-
-def _document_ids(index_id):
-    ids = [index_id, f"{index_id}{TITLE_SUFFIX}"]
-    return ids + [f"{index_id}#{n}" for n in range(MAX_PASSAGES)]
-
-
 def _put(profile):
     backend = get_backend()
-    backend.delete(_document_ids(profile.id))
+    backend.delete(all_document_ids(profile.id))
     backend.add_many(search_documents([profile]))
 
 
@@ -191,13 +151,13 @@ def index_listing(listing_id):
     listing = Listing.objects.filter(pk=listing_id).first()
     if listing is None:
         get_backend().delete(
-            [i for kind in ListingKind.values for i in _document_ids(f"{kind}:{listing_id}")]
+            [i for kind in ListingKind.values for i in all_document_ids(f"{kind}:{listing_id}")]
         )
         return False
     started = timezone.now()
     profile = next(iter(profiles_lookup([f"{listing.kind}:{listing.pk}"]).values()), None)
     if profile is None:
-        get_backend().delete(_document_ids(f"{listing.kind}:{listing.pk}"))
+        get_backend().delete(all_document_ids(f"{listing.kind}:{listing.pk}"))
     else:
         _put(profile)
     Listing.objects.filter(pk=listing_id).update(indexed_at=started)
@@ -216,7 +176,7 @@ def index_dirty_listings(limit, *, progress=None):
         profiles = profiles_lookup([f"{kinds[pk]}:{pk}" for pk in batch if pk in kinds])
         backend = get_backend()
         backend.delete(
-            [i for pk in batch if pk in kinds for i in _document_ids(f"{kinds[pk]}:{pk}")]
+            [i for pk in batch if pk in kinds for i in all_document_ids(f"{kinds[pk]}:{pk}")]
         )
         backend.add_many(search_documents(profiles.values()))
         Listing.objects.filter(pk__in=batch).update(indexed_at=started)
@@ -240,7 +200,7 @@ def index_team(organization_id):
     started = timezone.now()
     profile = next(iter(profiles_lookup([f"{TEAM_KIND}:{organization_id}"]).values()), None)
     if profile is None:
-        get_backend().delete(_document_ids(f"{TEAM_KIND}:{organization_id}"))
+        get_backend().delete(all_document_ids(f"{TEAM_KIND}:{organization_id}"))
     else:
         _put(profile)
     Organization.objects.filter(pk=organization_id).update(indexed_at=started)

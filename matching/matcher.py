@@ -22,26 +22,16 @@ from datetime import date
 import numpy as np
 from django.conf import settings
 
-from matching.embedding import encoder
-from matching.search.base import SearchDocument
-from matching.text import tokenize
+from search.backends.base import SearchDocument
+from search.documents import TITLE_KIND, TITLE_SUFFIX, owner_id, passage_ids
+from search.embedding import encoder
+from search.text import tokenize
 
-PASSAGE_SEPARATOR = "#"
-TITLE_SUFFIX = "@title"
-# Title vectors are stored under their own kind: fetched for candidates, never searched.
-TITLE_KIND = "title"
 STRUCTURE = ("field", "region", "cooperation", "maturity", "freshness", "completeness")
 
 
-def passage_ids(profile):
-    """Index ids of a profile's passages: its own id, or "<id>#<n>" when it has several."""
-    if len(profile.passages) == 1:
-        return [profile.id]
-    return [f"{profile.id}{PASSAGE_SEPARATOR}{n}" for n in range(len(profile.passages))]
-
-
-def owner_id(document_id):
-    return document_id.split(PASSAGE_SEPARATOR, 1)[0].removesuffix(TITLE_SUFFIX)
+def profile_passage_ids(profile):
+    return passage_ids(profile.id, len(profile.passages))
 
 
 def encode(texts, *, role):
@@ -60,7 +50,7 @@ def search_documents(profiles, *, embed=encode, filters=None):
     vectors = embed(texts + [p.title for p in titled], role="passage") if texts else []
     documents, position = [], 0
     for profile in profiles:
-        for doc_id, passage in zip(passage_ids(profile), profile.passages, strict=True):
+        for doc_id, passage in zip(profile_passage_ids(profile), profile.passages, strict=True):
             documents.append(
                 SearchDocument(
                     id=doc_id,

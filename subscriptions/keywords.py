@@ -1,13 +1,13 @@
 """Keyword phrases: how a subscription's keywords are split, tokenized and matched.
 
 "锂电池回收；固态电池" is two phrases. A listing matches when its search text holds every
-token of at least one phrase — the same jieba tokens (matching.text.tokenize) that the
+token of at least one phrase — the same jieba tokens (search.text.tokenize) that the
 listing's search_text was made of, so a phrase matches what the site search would find.
 """
 
 import re
 
-from matching.text import tokenize
+from search.text import tokenize
 
 # ASCII and full-width commas and semicolons, the enumeration comma (、) and line breaks.
 _SEPARATORS = re.compile(r"[,，;；、\r\n]+")

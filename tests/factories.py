@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from matching.text import tokenize
+from search.text import tokenize
 from organizations.models import Membership, Organization
 from organizations.selectors import actor_for
 from organizations.services import api_token_create

@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from matching.embedding.cache import embed_cached
+from search.embedding.cache import embed_cached
 from matching.evaluation import read_qrels
 from matching.matcher import (
     Matcher,
     cooperation_agreement,
     field_agreement,
-    owner_id,
-    passage_ids,
+    profile_passage_ids,
     region_agreement,
     search_documents,
     shared_terms,
 )
 from matching.profiles import Profile, RowReader
-from matching.search.embedded import EmbeddedSearchBackend
+from search.backends.embedded import EmbeddedSearchBackend
+from search.documents import owner_id
 
 LISTINGS = Path(settings.BASE_DIR).parent / "shared" / "data" / "listings"
 
@@ -117,8 +117,8 @@ def test_an_expert_is_found_by_the_best_of_their_projects_once(real_model, tmp_p
 
 def test_passages_of_one_party_fold_to_its_id():
     expert = Profile(id="talent:3", kind="talent", passages=["a", "b"])
-    assert passage_ids(expert) == ["talent:3#0", "talent:3#1"]
-    assert {owner_id(i) for i in passage_ids(expert)} == {"talent:3"}
+    assert profile_passage_ids(expert) == ["talent:3#0", "talent:3#1"]
+    assert {owner_id(i) for i in profile_passage_ids(expert)} == {"talent:3"}
     assert owner_id("achievement:4@title") == "achievement:4"
 
 
@@ -150,7 +150,7 @@ def test_cooperation_agreement_is_neutral_when_a_side_is_silent():
 
 
 def test_shared_terms_prefer_whole_terms_in_the_demands_order():
-    from matching.text import tokenize
+    from search.text import tokenize
 
     terms = shared_terms(tokenize("红外开关的LED手电筒"), "一种LED手电筒的红外开关电路")
     assert "手电筒" in terms and "led" in terms

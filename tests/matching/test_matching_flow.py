@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from matching import indexing
-from matching.embedding import encoder
+from search.embedding import encoder
 from matching.models import AutoApproveRule, Match, MatchAnswer
-from matching.search import get_backend
+from search.backends import get_backend
 from matching.services import match_answer, match_review, matches_refresh
 from matching.tasks import index_and_match_dirty, sweep_dirty_index
 from notifications.models import Notification
@@ -172,7 +172,7 @@ def test_reconciliation_drops_strays_and_marks_what_is_missing(supply):
     answer, unrelated = supply
     backend = get_backend()
     backend.delete([f"achievement:{unrelated.pk}"])
-    from matching.search.base import SearchDocument
+    from search.backends.base import SearchDocument
 
     backend.add(SearchDocument(id="achievement:999999", kind="achievement", tokens=["x"]))
     removed, marked = indexing.index_reconcile()
@@ -188,7 +188,7 @@ def test_vectors_of_another_model_are_embedded_again(supply, settings):
     answer, _ = supply
     backend = get_backend()
     vector = backend.get_vectors([f"achievement:{answer.pk}"], model=encoder.model_id())
-    from matching.search.base import SearchDocument
+    from search.backends.base import SearchDocument
 
     backend.add(
         SearchDocument(

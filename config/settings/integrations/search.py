@@ -1,4 +1,4 @@
-"""Search: the embedded backend unless Elasticsearch is named (matching/search)."""
+"""Search: the embedded backend unless Elasticsearch is named (search/backends)."""
 
 from config.env import BASE_DIR, env
 

@@ -14,10 +14,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from matching.embedding.cache import embed_cached
 from matching.matcher import Matcher, search_documents
 from matching.profiles import RowReader
-from matching.search.embedded import EmbeddedSearchBackend
+from search.backends.embedded import EmbeddedSearchBackend
+from search.embedding.cache import embed_cached
 
 
 def read_profiles(path, reader, kind):

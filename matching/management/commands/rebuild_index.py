@@ -12,10 +12,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from matching.indexing import index_documents
-from matching.search import get_backend
 from matching.services import matches_refresh
 from organizations.models import Organization
 from repositories.models import Listing
+from search.backends import get_backend
 
 
 class Command(BaseCommand):

@@ -31,7 +31,7 @@ def _refuse(setting, value, allowed):
 def chosen_backend():
     """The backend that computes vectors, "onnx" or "torch": EMBEDDING_BACKEND, with "auto"
     resolved by what the model folder holds."""
-    from matching.embedding import onnx_backend
+    from search.embedding import onnx_backend
 
     backend = settings.EMBEDDING_BACKEND
     if backend not in BACKENDS:
@@ -85,7 +85,7 @@ def _model(name, backend, dtype):
 
         return SentenceTransformer(name, device="cpu", model_kwargs={"dtype": dtype})
 
-    from matching.embedding import onnx_backend
+    from search.embedding import onnx_backend
 
     path = onnx_backend.onnx_path(name)
     if not path.is_file():

@@ -1,6 +1,6 @@
 """The search-backend interface every backend implements (modelled on django-modelsearch).
 
-Documents arrive already tokenized (matching.text.tokenize) and embedded, so all backends see
+Documents arrive already tokenized (search.text.tokenize) and embedded, so all backends see
 the same tokens and vectors; a backend only stores, filters and ranks them.
 
 Filters are exact-match attributes of a document, stored as strings. The matcher uses
@@ -16,11 +16,6 @@ import numpy as np
 
 class SearchError(Exception):
     """The search engine refused a request."""
-
-
-def document_id(kind, pk):
-    """The index id of a listing: "need:42"."""
-    return f"{kind}:{pk}"
 
 
 def filter_values(value):

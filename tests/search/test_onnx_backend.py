@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from sentence_transformers import SentenceTransformer
 
-from matching.embedding import cache, encoder, onnx_backend
+from search.embedding import cache, encoder, onnx_backend
 
 TEXTS = [
     "废旧锂电池中钴镍的高效分离回收工艺，回收率需达到98%以上",
@@ -154,8 +154,8 @@ def test_onnx_runs_in_a_process_that_loaded_the_search_backend_first(exported):
     model_dir, _ = exported
     script = (
         "import sys\n"
-        "import matching.search.embedded\n"
-        "from matching.embedding.onnx_backend import OnnxEncoder, onnx_path\n"
+        "import search.backends.embedded\n"
+        "from search.embedding.onnx_backend import OnnxEncoder, onnx_path\n"
         "encoder = OnnxEncoder(sys.argv[1], onnx_path(sys.argv[1]))\n"
         "print(encoder.encode(['锂电池回收'], prompt='query: ').shape)\n"
     )

@@ -3,7 +3,7 @@ import pytest
 import torch
 from django.core.exceptions import ImproperlyConfigured
 
-from matching.embedding import encoder
+from search.embedding import encoder
 
 
 @pytest.fixture

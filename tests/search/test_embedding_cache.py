@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from matching.embedding import cache, encoder
+from search.embedding import cache, encoder
 
 
 @pytest.fixture

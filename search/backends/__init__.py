@@ -12,7 +12,7 @@ from django.dispatch import receiver
 def get_backend():
     """This process's search backend, as settings.SEARCH_BACKEND names it."""
     if settings.SEARCH_BACKEND == "embedded":
-        from matching.search.embedded import EmbeddedSearchBackend
+        from search.backends.embedded import EmbeddedSearchBackend
 
         return EmbeddedSearchBackend(
             settings.SEARCH_INDEX_DIR,
@@ -20,7 +20,7 @@ def get_backend():
             rrf_k=settings.SEARCH_RRF_K,
         )
     if settings.SEARCH_BACKEND == "elasticsearch":
-        from matching.search.elasticsearch import ElasticsearchSearchBackend
+        from search.backends.elasticsearch import ElasticsearchSearchBackend
 
         return ElasticsearchSearchBackend(
             url=settings.ELASTICSEARCH_URL,

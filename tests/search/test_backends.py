@@ -16,11 +16,11 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR
-from matching.search import get_backend
-from matching.search.base import SearchDocument, SearchError, reciprocal_rank_fusion
-from matching.search.elasticsearch import ElasticsearchSearchBackend
-from matching.search.embedded import EmbeddedSearchBackend
-from matching.text import tokenize
+from search.backends import get_backend
+from search.backends.base import SearchDocument, SearchError, reciprocal_rank_fusion
+from search.backends.elasticsearch import ElasticsearchSearchBackend
+from search.backends.embedded import EmbeddedSearchBackend
+from search.text import tokenize
 
 ACHIEVEMENTS = BASE_DIR.parent / "shared/data/listings/achievements.jsonl"
 MODEL = "test-model"
@@ -438,8 +438,8 @@ def test_embedded_index_is_shared_with_a_real_other_process(tmp_path):
     assert len(backend.vector_search(unit(1, 0), model=MODEL, kinds=["need"], k=5)) == 1
     script = textwrap.dedent(
         f"""
-        from matching.search.base import SearchDocument
-        from matching.search.embedded import EmbeddedSearchBackend
+        from search.backends.base import SearchDocument
+        from search.backends.embedded import EmbeddedSearchBackend
         backend = EmbeddedSearchBackend({str(tmp_path)!r})
         assert backend.ids() == {{"need:1"}}
         backend.add(SearchDocument("need:2", "need", ["主轴"], [1.0, 0.1], {MODEL!r}))

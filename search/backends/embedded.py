@@ -36,7 +36,7 @@ import numpy as np
 import onnxruntime  # noqa: F401
 from usearch.index import Index
 
-from matching.search.base import SearchBackend, as_kinds, filter_values, normalize
+from search.backends.base import SearchBackend, as_kinds, filter_values, normalize
 
 logger = logging.getLogger(__name__)
 
