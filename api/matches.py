@@ -1,8 +1,9 @@
 """REST API for matches: /api/v1/matches/ — read them, answer them, review them.
 
-Everything starts from match_list(actor=…): the two parties see their matches from the moment
-they are proposed until one is rejected; the CAST staff of the need's region see all of that
-region's matches, rejected ones included. A match the caller cannot see answers 404.
+Everything starts from match_list(actor=…): the two parties see their matches once the CAST
+staff approved and pushed them, never before; the CAST staff of the need's region see all of
+that region's matches, proposed and rejected ones included. A match the caller cannot see
+answers 404.
 
 Answering is for the two parties of an approved match (a person signed in, or a program with
 one party's API token); reviewing is for the CAST staff of the need's region (signed in, or
@@ -21,10 +22,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from api.views import ActorMixin
+from api.base import ActorMixin
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
-from matching.selectors import match_list, match_party_organization_id
+from matching.selectors import (
+    cooperation_modes_by_code,
+    match_list,
+    match_party_organization_id,
+)
 from repositories.models import Listing
 from taxonomy.models import Region
 
@@ -160,7 +165,7 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_explanation_text(self, match) -> str:
-        return str(services.explanation_text(match))
+        return str(services.explanation_text(match, self.context.get("cooperation_modes")))
 
 
 class AnswerMatchSerializer(serializers.Serializer):
@@ -196,6 +201,18 @@ class ReviewMatchSerializer(serializers.Serializer):
     )
 
 
+class BulkReviewMatchesSerializer(ReviewMatchSerializer):
+    need = serializers.IntegerField(help_text=gettext_lazy("The need whose proposals to review."))
+    matches = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_empty=False,
+        help_text=gettext_lazy(
+            "Ids of the need's proposals to review; all those awaiting review if left out."
+        ),
+    )
+
+
 class MatchFilter(filters.FilterSet):
     need = filters.NumberFilter(field_name="need_id", label=gettext_lazy("need id"))
     supply_kind = filters.ChoiceFilter(choices=SupplyKind.choices)
@@ -222,8 +239,8 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
     """Matches between needs and supply that you may see, best first.
 
     The parties (members of the need's or the supply's organization, or that organization's
-    API token) see their proposed and approved matches; the CAST staff of the need's region
-    see all of the region's matches, rejected ones included.
+    API token) see their matches once approved and pushed; the CAST staff of the need's region
+    see all of the region's matches, proposed and rejected ones included.
     """
 
     serializer_class = MatchSerializer
@@ -236,6 +253,13 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
         return match_list(actor=self.get_actor()).prefetch_related("answers__organization")
+
+    def get_serializer_context(self):
+        # Loaded once for the page: the explanations name the cooperation modes both accept.
+        return {
+            **super().get_serializer_context(),
+            "cooperation_modes": cooperation_modes_by_code(),
+        }
 
     def _respond(self, match):
         match = self.get_queryset().get(pk=match.pk)
@@ -282,3 +306,37 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
             note=body.validated_data["note"],
         )
         return self._respond(match)
+
+    @extend_schema(request=BulkReviewMatchesSerializer, responses=MatchSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="bulk-review")
+    def bulk_review(self, request):
+        """CAST staff of the need's region: approve or reject several proposals of one need
+        with one reason (required to reject). Each is reviewed as `review` would, pushes and
+        webhooks included; if one cannot be, none is. Returns the reviewed matches."""
+        body = BulkReviewMatchesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        actor = self.get_actor()
+        need_matches = self.get_queryset().filter(need_id=body.validated_data["need"])
+        regions = set(need_matches.values_list("region_id", flat=True))
+        if not regions:
+            raise exceptions.NotFound()
+        if not all(actor.can_review_region(region_id) for region_id in regions):
+            raise exceptions.PermissionDenied(_("This match is outside your region."))
+        chosen = need_matches.filter(status=Match.Status.PROPOSED)
+        if "matches" in body.validated_data:
+            wanted = set(body.validated_data["matches"])
+            chosen = chosen.filter(pk__in=wanted)
+            if len(chosen) != len(wanted):
+                message = _("Some of these matches are not this need's proposals awaiting review.")
+                raise exceptions.ValidationError({"matches": [message]})
+        if not chosen:
+            message = _("No proposal of this need awaits review.")
+            raise exceptions.ValidationError({"need": [message]})
+        reviewed = services.match_review_bulk(
+            matches=chosen,
+            actor=actor,
+            approve=body.validated_data["decision"] == "approve",
+            note=body.validated_data["note"],
+        )
+        matches = self.get_queryset().filter(pk__in=[m.pk for m in reviewed])
+        return Response(self.get_serializer(matches, many=True).data)

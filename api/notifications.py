@@ -13,13 +13,13 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.base import ActorMixin, IsPerson
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import notification_mark_read
-from organizations.models import ApiToken
 
 
 @extend_schema_field({"type": "string", "enum": Notification.Topic.values})
@@ -54,16 +54,6 @@ class NotificationMarkReadSerializer(serializers.Serializer):
     )
 
 
-class IsPersonNotToken(BasePermission):
-    message = _(
-        "Notifications are personal: sign in to read yours. "
-        "An organization's API token cannot read them."
-    )
-
-    def has_permission(self, request, view):
-        return not isinstance(request.auth, ApiToken)
-
-
 class NotificationFilter(filters.FilterSet):
     unread = filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label=_("true: unread only; false: read only")
@@ -76,7 +66,7 @@ class NotificationFilter(filters.FilterSet):
 
 
 @extend_schema(auth=[{"cookieAuth": []}])
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
     """Your own notifications, newest first.
 
     Signed-in (session) requests only: each person sees only their own notifications, and
@@ -86,7 +76,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     serializer_class = NotificationSerializer
-    permission_classes = [IsAuthenticated, IsPersonNotToken]
+    permission_classes = [IsAuthenticated, IsPerson]
     filterset_class = NotificationFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]

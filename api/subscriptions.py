@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from organizations.models import ApiToken
+from api.base import ActorMixin, IsPerson
 from repositories.models import Listing, ListingKind
 from subscriptions import services
 from subscriptions.models import Subscription
@@ -111,16 +111,6 @@ class SubscriptionMatchSerializer(serializers.ModelSerializer):
         return listing.get_absolute_url()
 
 
-class IsPersonNotToken(BasePermission):
-    message = _(
-        "Subscriptions are personal: sign in to manage yours. "
-        "An organization's API token cannot manage them."
-    )
-
-    def has_permission(self, request, view):
-        return not isinstance(request.auth, ApiToken)
-
-
 def _service(call, **kwargs):
     """Run a subscription service; its ValidationError becomes the API's, by API field name."""
     try:
@@ -134,7 +124,7 @@ def _service(call, **kwargs):
 
 
 @extend_schema(auth=[{"cookieAuth": []}])
-class SubscriptionViewSet(viewsets.ModelViewSet):
+class SubscriptionViewSet(ActorMixin, viewsets.ModelViewSet):
     """Your own subscriptions to fields, regions, kinds of listing and keywords.
 
     Signed-in (session) requests only: each person sees and changes only their own
@@ -144,7 +134,7 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     """
 
     serializer_class = SubscriptionSerializer
-    permission_classes = [IsAuthenticated, IsPersonNotToken]
+    permission_classes = [IsAuthenticated, IsPerson]
     filterset_fields = ["is_active", "frequency"]
     ordering_fields = ["created_at", "name"]
     ordering = ["-created_at"]

@@ -11,24 +11,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api import serializers
-from organizations.models import ApiToken, Organization
-from organizations.selectors import actor_for
+from api.base import ActorMixin
+from api.errors import state_conflicts
+from organizations.models import Organization
 from repositories import services
-from repositories.models import ListingKind, ListingStatus
+from repositories.models import KIND_BY_MODEL, ListingKind, ListingStatus
 from repositories.selectors import (
-    keyword_q,
     listing_ids_with_granted_details,
+    listing_keyword_search,
     listing_list_visible,
 )
 from taxonomy.models import CooperationMode, Field, Region
-
-
-class ActorMixin:
-    def get_actor(self):
-        if not hasattr(self, "_actor"):
-            token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
-            self._actor = actor_for(user=self.request.user, token=token)
-        return self._actor
 
 
 class FieldViewSet(viewsets.ReadOnlyModelViewSet):
@@ -105,7 +98,10 @@ class ListingFilter(filters.FilterSet):
     published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
 
     def filter_keywords(self, queryset, name, value):
-        return queryset.filter(keyword_q(value))
+        # Ranked as the browse pages rank; StableOrderingFilter keeps this order unless the
+        # request asks for another.
+        kind = KIND_BY_MODEL[queryset.model]
+        return listing_keyword_search(queryset, kind=kind, query=value).listings
 
     def filter_field(self, queryset, name, value):
         return queryset.filter(field__code__startswith=value.code)
@@ -131,6 +127,7 @@ class ListingViewSet(
 
     kind = None
     filterset_class = ListingFilter
+    conflict_actions = ["destroy", "submit", "review", "reconfirm", "close"]
     ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]
     ordering = ["-published_at", "-id"]
 
@@ -190,7 +187,8 @@ class ListingViewSet(
         )
 
     def perform_destroy(self, instance):
-        services.listing_delete(listing=instance, actor=self.get_actor())
+        with state_conflicts():
+            services.listing_delete(listing=instance, actor=self.get_actor())
 
     def _respond(self, listing):
         listing = self.get_queryset().get(pk=listing.pk)
@@ -200,34 +198,41 @@ class ListingViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Send a draft or returned listing to the region's CAST office for review."""
-        listing = services.listing_submit(listing=self.get_object(), actor=self.get_actor())
+        with state_conflicts():
+            listing = services.listing_submit(listing=self.get_object(), actor=self.get_actor())
         return self._respond(listing)
 
     @extend_schema(request=serializers.ReviewSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        """CAST staff of the listing's region: approve (publish) or return with a reason."""
+        """CAST staff of the listing's region: approve (publish) or return with a reason.
+
+        For a published listing with a pending revision, approving applies the revision to the
+        published listing; returning keeps the published version and shows the reason."""
         review = serializers.ReviewSerializer(data=request.data)
         review.is_valid(raise_exception=True)
-        listing = services.listing_review(
-            listing=self.get_object(),
-            actor=self.get_actor(),
-            approve=review.validated_data["decision"] == "approve",
-            note=review.validated_data.get("note", ""),
-        )
+        with state_conflicts():
+            listing = services.listing_review(
+                listing=self.get_object(),
+                actor=self.get_actor(),
+                approve=review.validated_data["decision"] == "approve",
+                note=review.validated_data.get("note", ""),
+            )
         return self._respond(listing)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def reconfirm(self, request, pk=None):
         """Start a new validity period (opens 30 days before expiry)."""
-        listing = services.listing_reconfirm(listing=self.get_object(), actor=self.get_actor())
+        with state_conflicts():
+            listing = services.listing_reconfirm(listing=self.get_object(), actor=self.get_actor())
         return self._respond(listing)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        listing = services.listing_close(listing=self.get_object(), actor=self.get_actor())
+        with state_conflicts():
+            listing = services.listing_close(listing=self.get_object(), actor=self.get_actor())
         return self._respond(listing)
 
 

@@ -13,10 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from organizations.models import ApiToken, Organization
+from api.base import ActorMixin
+from api.errors import state_conflicts
+from organizations.models import Organization
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.selectors import webhook_actor_for, webhook_delivery_list, webhook_endpoint_list
+from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 
 
 @extend_schema_field(
@@ -102,14 +104,8 @@ class ManagesWebhooks(BasePermission):
         return bool(view.get_actor().admin_organization_ids)
 
 
-class WebhookActorMixin:
+class WebhookActorMixin(ActorMixin):
     permission_classes = [IsAuthenticated, ManagesWebhooks]
-
-    def get_actor(self):
-        if not hasattr(self, "_actor"):
-            token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
-            self._actor = webhook_actor_for(user=self.request.user, token=token)
-        return self._actor
 
 
 class WebhookEndpointViewSet(WebhookActorMixin, viewsets.ModelViewSet):
@@ -183,6 +179,7 @@ class WebhookDeliveryViewSet(WebhookActorMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = WebhookDeliverySerializer
     filterset_class = WebhookDeliveryFilter
+    conflict_actions = ["redeliver"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
 
@@ -193,8 +190,9 @@ class WebhookDeliveryViewSet(WebhookActorMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def redeliver(self, request, pk=None):
         """Send a failed delivery again, with the same event id and a fresh set of attempts."""
-        delivery = services.webhook_delivery_redeliver(
-            delivery=self.get_object(), actor=self.get_actor()
-        )
+        with state_conflicts():
+            delivery = services.webhook_delivery_redeliver(
+                delivery=self.get_object(), actor=self.get_actor()
+            )
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -8,16 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from matching.embedding import encoder
 from matching.indexing import TEAM_KIND, profiles_lookup
 from matching.matcher import Matcher
 from matching.models import AutoApproveRule, Match, MatchAnswer, SupplyKind
-from matching.search import get_backend
-from matching.selectors import match_party_organization_id
+from matching.selectors import cooperation_modes_by_code, match_party_organization_id
 from notifications.models import Notification
-from notifications.services import notify_organization
 from organizations.models import Organization
+from organizations.services import notify_organization
 from repositories.models import Listing, ListingKind
+from search.backends import get_backend
+from search.embedding import encoder
 from webhooks.services import webhook_emit
 
 
@@ -153,6 +153,16 @@ def match_review(*, match, actor, approve, note=""):
     return match
 
 
+@transaction.atomic
+def match_review_bulk(*, matches, actor, approve, note=""):
+    """Approve or reject several proposals with one reason. Each goes through match_review,
+    so each is checked, pushed and announced as if reviewed alone; if one fails, none is
+    reviewed."""
+    return [
+        match_review(match=match, actor=actor, approve=approve, note=note) for match in matches
+    ]
+
+
 def _public(listing_or_team):
     url = f"{settings.SITE_URL.rstrip('/')}{listing_or_team.get_absolute_url()}"
     if isinstance(listing_or_team, Organization):
@@ -282,10 +292,9 @@ def auto_approve_rule_set(*, actor, region, enabled, min_score):
     return rule
 
 
-def explanation_text(match):
-    """The explanation in the reader's language: shared terms, field, region, modes."""
-    from taxonomy.models import CooperationMode
-
+def explanation_text(match, modes=None):
+    """The explanation in the reader's language: shared terms, field, region, modes.
+    `modes`: cooperation modes by code, for pages that explain many matches."""
     explanation = match.explanation or {}
     pieces = []
     if explanation.get("terms"):
@@ -303,7 +312,10 @@ def explanation_text(match):
     elif explanation.get("region") == "province":
         pieces.append(_("same province"))
     if codes := explanation.get("cooperation_modes"):
-        names = [mode.label for mode in CooperationMode.objects.filter(code__in=codes)]
+        if modes is None:
+            modes = cooperation_modes_by_code()
+        known = sorted((modes[code] for code in codes if code in modes), key=lambda m: m.position)
+        names = [mode.label for mode in known]
         pieces.append(_("both accept: %(modes)s") % {"modes": _list_separator().join(names)})
     if explanation.get("maturity"):
         pieces.append(_("maturity TRL %(level)s") % {"level": explanation["maturity"]})

@@ -21,15 +21,10 @@ def _send(task, *args):
         logger.exception("Could not run %s%s; the index sweep will retry", task.name, args)
 
 
-def listing_changed(listing_id):
-    """Index and match the listing once the current transaction commits (or, inside
-    indexing.deferred(), leave it to the next sweep)."""
-    if not indexing.is_deferred():
-        transaction.on_commit(partial(_send, index_and_match_listing, listing_id))
-
-
-def team_changed(organization_id):
-    transaction.on_commit(partial(_send, index_team, organization_id))
+def enqueue_on_commit(task, *args):
+    """Run the task once the current transaction commits; a broker outage is logged, never
+    raised, and the sweep takes what it left."""
+    transaction.on_commit(partial(_send, task, *args))
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -61,6 +56,12 @@ def index_and_match_dirty(limit, *, progress=None):
         vectors = indexing.query_vectors(batch)
         for listing_id in batch:
             matches_refresh(listing_id=listing_id, vector=vectors.get(listing_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def index_and_match_all_dirty():
+    """After a bulk load: every dirty listing, embedded in batches."""
+    index_and_match_dirty(None)
 
 
 @shared_task(acks_late=True, ignore_result=True)

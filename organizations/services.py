@@ -10,13 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.models import Notification
-from notifications.services import notify, notify_organization
+from notifications.services import notify
 from organizations.models import ApiToken, Membership, Organization
+from organizations.permissions import organization_can_administer
 from organizations.selectors import (
     organization_can_review,
     organization_reviewers,
     organization_reviewing_office,
 )
+from organizations.signals import organization_changed
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
 # What a licence file must start with, whatever its name says, and the names each type may have.
@@ -27,13 +29,18 @@ LICENCE_SIGNATURES = {
 }
 
 
-@transaction.atomic
-def _team_changed(organization):
-    """Expert service teams are matched to needs: keep their index entry current."""
-    from matching.tasks import team_changed
+def notify_organization(*, organization, topic, title, body="", url="", admins_only=False):
+    """Notify the active members (or only the administrators) of an organization."""
+    memberships = Membership.objects.filter(
+        organization=organization, status=Membership.Status.ACTIVE
+    ).select_related("user")
+    if admins_only:
+        memberships = memberships.filter(role=Membership.Role.ADMIN)
+    return notify(users=[m.user for m in memberships], topic=topic, title=title, body=body, url=url)
 
-    if organization.kind == Organization.Kind.SERVICE_TEAM:
-        team_changed(organization.pk)
+
+def _announce_change(organization):
+    organization_changed.send(sender=Organization, organization_id=organization.pk)
 
 
 def _check_licence(file):
@@ -145,7 +152,7 @@ def organization_review(*, organization, actor, approve, note=""):
     organization.save(
         update_fields=["status", "review_note", "reviewed_by", "reviewed_at", "updated_at"]
     )
-    _team_changed(organization)
+    _announce_change(organization)
     if approve:
         title = _("%(name)s is verified: you can now submit listings") % {"name": organization.name}
     else:
@@ -171,7 +178,7 @@ def organization_update(*, organization, actor, data, fields=None, business_lice
     A rejected organization, or one whose identity (name, type, region, credit code) changed,
     goes back to the verification queue, and its verifying office is told.
     """
-    if organization.id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=organization.id):
         raise PermissionDenied(_("Only the organization's administrators can edit it."))
     identity_changed = any(
         getattr(organization, name) != data[name] for name in IDENTITY_FIELDS if name in data
@@ -195,7 +202,7 @@ def organization_update(*, organization, actor, data, fields=None, business_lice
         transaction.on_commit(partial(storage.delete, replaced_licence))
     if organization.status == Organization.Status.PENDING and not was_pending:
         _announce_for_review(organization)
-    _team_changed(organization)
+    _announce_change(organization)
     if fields is not None:
         organization.fields.set(fields)
     return organization
@@ -221,7 +228,7 @@ def membership_request(*, user, organization):
 
 
 def membership_approve(*, membership, actor):
-    if membership.organization_id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can approve members."))
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status"])
@@ -243,7 +250,7 @@ def _check_not_last_admin(membership):
 
 
 def membership_remove(*, membership, actor):
-    if membership.organization_id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can remove members."))
     _check_not_last_admin(membership)
     membership.delete()
@@ -251,7 +258,7 @@ def membership_remove(*, membership, actor):
 
 def membership_set_role(*, membership, actor, role):
     """Make a member an administrator, or an administrator a plain member."""
-    if membership.organization_id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can change roles."))
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -266,7 +273,7 @@ def membership_set_role(*, membership, actor, role):
 
 def api_token_create(*, organization, actor, name):
     """Create a token and return (token, raw key); the raw key is shown once and never stored."""
-    if organization.id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=organization.id):
         raise PermissionDenied(_("Only the organization's administrators can create API tokens."))
     if not organization.is_verified:
         raise ValidationError(_("API tokens can be created once the organization is verified."))
@@ -285,7 +292,7 @@ def api_token_create(*, organization, actor, name):
 
 
 def api_token_revoke(*, token, actor):
-    if token.organization_id not in actor.admin_organization_ids:
+    if not organization_can_administer(actor=actor, organization_id=token.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can revoke API tokens."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
@@ -297,3 +304,22 @@ def api_token_touch(*, token):
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def cast_office_save(*, office, actor):
+    """Set up or edit a local CAST office: the platform administrators' job.
+
+    An office is verified from the start: the platform vouches for it, and its staff then
+    verify the organizations and review the listings of its region (and its cities).
+    """
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only the platform administrators set up CAST offices."))
+    office.kind = Organization.Kind.CAST_OFFICE
+    if office.pk is None:
+        office.status = Organization.Status.VERIFIED
+        office.reviewed_by = actor.user
+        office.reviewed_at = timezone.now()
+    office.full_clean()
+    office.save()
+    return office

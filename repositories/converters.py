@@ -1,3 +1,5 @@
+from django.urls import register_converter
+
 from repositories.models import ListingKind
 
 KIND_BY_SLUG = {
@@ -19,3 +21,6 @@ class KindConverter:
 
     def to_url(self, value):
         return SLUG_BY_KIND[value]
+
+
+register_converter(KindConverter, "kind")

@@ -1,15 +1,26 @@
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-from repositories.models import KIND_FIELDS, Attachment, ListingKind, Project
-from repositories.selectors import MODEL_BY_KIND
+from repositories.models import KIND_FIELDS, MODEL_BY_KIND, Attachment, ListingKind, Project
+from repositories.validators import listing_error_messages, listing_rule_errors
 from taxonomy.forms import direction_field, region_field
 from taxonomy.models import CooperationMode, Field, Maturity, Region
 
 COMMON_FIELDS = ["title", "summary", "field", "region", "cooperation_modes"]
 # Relations saved by the service after the row itself.
 RELATION_FIELDS = ("cooperation_modes", "societies")
+
+
+def _use_platform_messages(form):
+    """Replace Django's stock wording of the fields' errors with the platform's own."""
+    for name, field in form.fields.items():
+        try:
+            model_field = form._meta.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        field.error_messages.update(listing_error_messages(model_field, field.label))
 
 
 class ListingForm(forms.ModelForm):
@@ -53,6 +64,15 @@ class ListingForm(forms.ModelForm):
                 field.widget.attrs.setdefault("rows", 4)
             if name == "confidential_details":
                 field.widget.attrs["rows"] = 3
+        _use_platform_messages(self)
+
+    def clean(self):
+        # The rules across fields run with the field checks, so all errors show at once.
+        cleaned_data = super().clean()
+        rule_errors = listing_rule_errors(model=self._meta.model, values=cleaned_data)
+        for name, message in rule_errors.items():
+            self.add_error(name, message)
+        return cleaned_data
 
     def service_arguments(self):
         """(data, relations) as the listing services take them."""
@@ -90,6 +110,10 @@ class AttachmentForm(forms.ModelForm):
     class Meta:
         model = Attachment
         fields = ["file", "is_confidential"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _use_platform_messages(self)
 
 
 class AccessRequestForm(forms.Form):

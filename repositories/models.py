@@ -8,12 +8,19 @@ adds its own fields in a child table.
 import os
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from repositories.validators import (
+    AMOUNT_MAX,
+    AMOUNT_MIN,
+    ATTACHMENT_EXTENSION_MESSAGE,
+    ATTACHMENT_EXTENSIONS,
+)
 from taxonomy.models import IPStatus, Maturity
 
 
@@ -76,6 +83,16 @@ KIND_FIELDS = {
 }
 
 
+AMOUNT_VALIDATORS = [MinValueValidator(AMOUNT_MIN), MaxValueValidator(AMOUNT_MAX)]
+
+
+class PendingStatus(models.TextChoices):
+    """Where the edited revision of a published listing stands; the live version stays up."""
+
+    SUBMITTED = "submitted", _("changes awaiting review")
+    RETURNED = "returned", _("changes returned")
+
+
 class ListingQuerySet(models.QuerySet):
     def live(self):
         """Published and still within its validity period."""
@@ -119,6 +136,15 @@ class Listing(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    # The edited revision of a published listing, awaiting review or returned: the field
+    # values by attribute name, plus cooperation mode codes (and society ids for talents).
+    # The published values stay live until a reviewer approves it.
+    pending_changes = models.JSONField(
+        null=True, blank=True, editable=False, encoder=DjangoJSONEncoder
+    )
+    pending_status = models.CharField(
+        max_length=16, choices=PendingStatus.choices, blank=True, editable=False
     )
     review_note = models.TextField(_("reviewer's reason"), blank=True)
     reviewed_by = models.ForeignKey(
@@ -176,7 +202,14 @@ class Listing(models.Model):
 
     @property
     def display_status(self):
-        return _("expired") if self.is_expired else self.get_status_display()
+        if self.is_expired:
+            return _("expired")
+        if self.status == ListingStatus.PUBLISHED and self.pending_status:
+            return _("%(status)s · %(pending)s") % {
+                "status": self.get_status_display(),
+                "pending": self.get_pending_status_display(),
+            }
+        return self.get_status_display()
 
 
 class Need(Listing):
@@ -192,7 +225,7 @@ class Need(Listing):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
     )
     budget_max = models.DecimalField(
         _("budget up to (10k CNY)"),
@@ -200,7 +233,7 @@ class Need(Listing):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
     )
     budget_negotiable = models.BooleanField(_("budget negotiable"), default=False)
     deadline = models.DateField(_("solution wanted by"), null=True, blank=True)
@@ -234,7 +267,7 @@ class Achievement(Listing):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
     )
     price_negotiable = models.BooleanField(_("price negotiable"), default=False)
     owner_names = models.CharField(
@@ -276,7 +309,7 @@ class Project(Listing):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
     )
     team = models.TextField(_("team"), blank=True)
 
@@ -331,9 +364,6 @@ class Talent(Listing):
         verbose_name_plural = _("talents")
 
 
-ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "png", "jpg", "jpeg"]
-
-
 def attachment_path(instance, filename):
     return f"attachments/{instance.listing_id}/{filename}"
 
@@ -343,7 +373,9 @@ class Attachment(models.Model):
     file = models.FileField(
         _("file"),
         upload_to=attachment_path,
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+        validators=[
+            FileExtensionValidator(ATTACHMENT_EXTENSIONS, message=ATTACHMENT_EXTENSION_MESSAGE)
+        ],
     )
     is_confidential = models.BooleanField(_("confidential"), default=False)
     uploaded_by = models.ForeignKey(
@@ -371,6 +403,9 @@ class ListingRevision(models.Model):
         SUBMITTED = "submitted", _("submitted for review")
         APPROVED = "approved", _("approved and published")
         RETURNED = "returned", _("returned for changes")
+        CHANGES_SUBMITTED = "changes_submitted", _("changes submitted for review")
+        CHANGES_APPROVED = "changes_approved", _("changes approved and published")
+        CHANGES_RETURNED = "changes_returned", _("changes returned")
         RECONFIRMED = "reconfirmed", _("validity re-confirmed")
         CLOSED = "closed", _("closed")
         IMPORTED = "imported", _("imported")
@@ -379,7 +414,7 @@ class ListingRevision(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    action = models.CharField(max_length=16, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -424,3 +459,12 @@ class DetailAccessRequest(models.Model):
 
     def __str__(self):
         return f"{self.organization_id} → {self.listing_id}"
+
+
+MODEL_BY_KIND = {
+    ListingKind.NEED: Need,
+    ListingKind.ACHIEVEMENT: Achievement,
+    ListingKind.PROJECT: Project,
+    ListingKind.TALENT: Talent,
+}
+KIND_BY_MODEL = {model: kind for kind, model in MODEL_BY_KIND.items()}

@@ -2,11 +2,13 @@
 
 draft → submitted → published | returned (with the reviewer's reason) → … → closed;
 a published listing expires when its validity ends unless the owner re-confirms it.
+Edits to a published listing become its pending revision: the published version stays live
+until a reviewer approves the revision (which then replaces it) or returns it with a reason.
 """
 
+import copy
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,26 +17,31 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matching.tasks import listing_changed
-from matching.text import tokenize
 from notifications.models import Notification
-from notifications.services import notify, notify_organization
+from notifications.services import notify
 from organizations.models import Organization
+from organizations.services import notify_organization
+from outcomes.models import OutcomeEvent
+from outcomes.services import outcome_record
 from repositories.completeness import completeness_of_listing
 from repositories.models import (
+    MODEL_BY_KIND,
     Attachment,
     DetailAccessRequest,
     Listing,
     ListingKind,
     ListingRevision,
     ListingStatus,
+    PendingStatus,
 )
 from repositories.selectors import (
-    MODEL_BY_KIND,
     listing_can_edit,
     listing_can_review,
 )
-from subscriptions.tasks import push_new_listing
+from repositories.signals import listing_changed, listing_changes_are_deferred
+from repositories.validators import listing_rule_errors
+from search.text import tokenize
+from taxonomy.models import CooperationMode
 
 SEARCHABLE_FIELDS = {
     ListingKind.NEED: [
@@ -85,6 +92,10 @@ _UNTRACKED = {
     "search_text",
     "created_at",
     "updated_at",
+    "indexed_at",
+    "reconfirm_reminded_at",
+    "pending_changes",
+    "pending_status",
     "person",
 }
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -99,12 +110,16 @@ def listing_text(listing):
     return "\n".join(part for part in parts if part)
 
 
-def _values(listing, cooperation_modes, societies):
-    values = {
-        f.name: getattr(listing, f.name)
+def _tracked_fields(listing):
+    return [
+        f
         for f in listing._meta.concrete_fields
         if f.name not in _UNTRACKED and not f.name.endswith("_ptr")
-    }
+    ]
+
+
+def _values(listing, cooperation_modes, societies):
+    values = {f.name: getattr(listing, f.name) for f in _tracked_fields(listing)}
     values["cooperation_modes"] = sorted(mode.code for mode in cooperation_modes)
     if listing.kind == ListingKind.TALENT:
         values["societies"] = sorted(org.name for org in societies)
@@ -144,14 +159,12 @@ def _validate(listing, societies):
         errors = {name: " ".join(messages) for name, messages in error.message_dict.items()}
     if not listing.region_id:
         errors["region"] = _("Choose the region.")
-    if listing.kind == ListingKind.NEED and not {"budget_min", "budget_max", "deadline"} & set(
-        errors
-    ):
-        if listing.budget_min is not None and listing.budget_max is not None:
-            if listing.budget_min > listing.budget_max:
-                errors["budget_max"] = _("The upper budget must not be below the lower budget.")
-        if listing.deadline and listing.deadline < timezone.localdate():
-            errors["deadline"] = _("The date must not be in the past.")
+    valid_values = {
+        f.name: getattr(listing, f.attname)
+        for f in listing._meta.concrete_fields
+        if f.name not in errors
+    }
+    errors.update(listing_rule_errors(model=type(listing), values=valid_values))
     if listing.kind == ListingKind.PROJECT and "seeking" not in errors:
         unknown = [code for code in listing.seeking if code not in listing.Seeking.values]
         if unknown:
@@ -173,6 +186,24 @@ def _refresh_derived(listing, cooperation_modes):
 def _record(listing, actor_user, action, changes=None, note=""):
     ListingRevision.objects.create(
         listing=listing, user=actor_user, action=action, changes=changes or {}, note=note
+    )
+
+
+def _announce_change(listing):
+    if not listing_changes_are_deferred():
+        listing_changed.send(sender=Listing, listing_id=listing.pk)
+
+
+def _record_outcome(listing, actor_user, name):
+    outcome_record(
+        name=name,
+        subject_type="listing",
+        subject_id=listing.pk,
+        actor=actor_user,
+        organization=listing.organization,
+        region_id=listing.region_id,
+        field_id=listing.field_id,
+        data={"kind": listing.kind},
     )
 
 
@@ -211,9 +242,18 @@ def listing_create(*, kind, actor, organization, data, cooperation_modes=(), soc
 
 @transaction.atomic
 def listing_update(*, listing, actor, data, cooperation_modes=None, societies=None):
-    """Edit a listing. A published one goes back to review, since readers trust what was checked."""
+    """Edit a listing. Edits to a published one become its pending revision (see
+    _pending_update): readers keep seeing what was checked until the edit is checked too."""
     if not listing_can_edit(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot edit this listing."))
+    if listing.status == ListingStatus.PUBLISHED:
+        return _pending_update(
+            listing=type(listing).objects.get(pk=listing.pk),
+            actor=actor,
+            data=data,
+            cooperation_modes=cooperation_modes,
+            societies=societies,
+        )
     old_modes = list(listing.cooperation_modes.all())
     old_societies = list(listing.societies.all()) if listing.kind == ListingKind.TALENT else []
     # Compare with the stored row: a ModelForm may already have changed the object in memory.
@@ -227,18 +267,131 @@ def listing_update(*, listing, actor, data, cooperation_modes=None, societies=No
     changes = _changes(before, _values(listing, modes, chosen_societies))
     if not changes:
         return listing
-    note = ""
-    if listing.status == ListingStatus.PUBLISHED:
-        listing.status = ListingStatus.SUBMITTED
-        listing.submitted_at = timezone.now()
-        note = _("Edited after publication: back in the review queue.")
     _refresh_derived(listing, modes)
     listing.save()
-    listing_changed(listing.pk)
+    _announce_change(listing)
     listing.cooperation_modes.set(modes)
     if listing.kind == ListingKind.TALENT:
         listing.societies.set(chosen_societies)
-    _record(listing, actor.user, ListingRevision.Action.EDITED, changes, note)
+    _record(listing, actor.user, ListingRevision.Action.EDITED, changes)
+    return listing
+
+
+def _live_relations(listing):
+    modes = list(listing.cooperation_modes.all())
+    societies = list(listing.societies.all()) if listing.kind == ListingKind.TALENT else []
+    return modes, societies
+
+
+def listing_pending_revision(listing):
+    """(revised, cooperation modes, societies): an unsaved copy of the listing with its pending
+    revision applied, or with the live values where there is none. The listing is left as is."""
+    revised = copy.copy(listing)
+    if listing.pending_changes is None:
+        return (revised, *_live_relations(listing))
+    values = listing.pending_changes
+    for field in _tracked_fields(listing):
+        if field.attname in values:
+            setattr(revised, field.attname, field.to_python(values[field.attname]))
+    modes = list(CooperationMode.objects.filter(code__in=values["cooperation_modes"]))
+    societies = []
+    if listing.kind == ListingKind.TALENT:
+        societies = list(Organization.objects.filter(pk__in=values["societies"]))
+    return revised, modes, societies
+
+
+def _display(listing, name, value):
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name == "cooperation_modes":
+        labels = dict(CooperationMode.objects.values_list("code", "name"))
+        return ", ".join(labels.get(code, code) for code in value)
+    if name == "seeking":
+        labels = dict(listing.Seeking.choices)
+        return ", ".join(str(labels.get(code, code)) for code in value)
+    field = listing._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return _printable(value)
+
+
+def listing_pending_fields(listing):
+    """Names of the fields the pending revision changes, without a query where the listing's
+    cooperation modes (and a talent's societies) are prefetched."""
+    values = listing.pending_changes
+    if values is None:
+        return []
+    changed = [
+        field.name
+        for field in _tracked_fields(listing)
+        if field.attname in values
+        and _printable(field.to_python(values[field.attname]))
+        != _printable(getattr(listing, field.attname))
+    ]
+    if values["cooperation_modes"] != sorted(mode.code for mode in listing.cooperation_modes.all()):
+        changed.append("cooperation_modes")
+    if listing.kind == ListingKind.TALENT and values["societies"] != sorted(
+        org.pk for org in listing.societies.all()
+    ):
+        changed.append("societies")
+    return changed
+
+
+def listing_pending_diff(listing):
+    """[(label, live value, revised value)] for each field the pending revision changes."""
+    revised, modes, societies = listing_pending_revision(listing)
+    before = _values(listing, *_live_relations(listing))
+    after = _values(revised, modes, societies)
+    return [
+        (
+            listing._meta.get_field(name).verbose_name,
+            _display(listing, name, before.get(name)),
+            _display(revised, name, after[name]),
+        )
+        for name in _changes(before, after)
+    ]
+
+
+def _pending_update(*, listing, actor, data, cooperation_modes, societies):
+    """Store the edit of a published listing as its pending revision, submitted for review.
+
+    The edit applies on top of the pending revision if there is one (a returned revision is
+    edited again). An edit that leaves nothing different from the live version withdraws it.
+    """
+    before = _values(listing, *_live_relations(listing))
+    revised, modes, chosen_societies = listing_pending_revision(listing)
+    if cooperation_modes is not None:
+        modes = list(cooperation_modes)
+    if societies is not None:
+        chosen_societies = list(societies)
+    for name, value in data.items():
+        setattr(revised, name, value)
+    _validate(revised, chosen_societies)
+    changes = _changes(before, _values(revised, modes, chosen_societies))
+    if not changes:
+        if listing.pending_status:
+            listing.pending_changes = None
+            listing.pending_status = ""
+            listing.save(update_fields=["pending_changes", "pending_status"])
+            _record(
+                listing,
+                actor.user,
+                ListingRevision.Action.EDITED,
+                note=_("Changes withdrawn: the published version is unchanged."),
+            )
+        return listing
+    values = {field.attname: getattr(revised, field.attname) for field in _tracked_fields(revised)}
+    values["cooperation_modes"] = sorted(mode.code for mode in modes)
+    if listing.kind == ListingKind.TALENT:
+        values["societies"] = sorted(org.pk for org in chosen_societies)
+    listing.pending_changes = values
+    listing.pending_status = PendingStatus.SUBMITTED
+    listing.submitted_at = timezone.now()
+    # updated_at stays: it dates the live version, which the search index holds.
+    listing.save(update_fields=["pending_changes", "pending_status", "submitted_at"])
+    _record(listing, actor.user, ListingRevision.Action.CHANGES_SUBMITTED, changes)
     return listing
 
 
@@ -264,8 +417,13 @@ def listing_submit(*, listing, actor):
 
 @transaction.atomic
 def listing_review(*, listing, actor, approve, note=""):
-    """A CAST reviewer publishes a submitted listing or returns it with a reason."""
-    if listing.status != ListingStatus.SUBMITTED:
+    """A CAST reviewer publishes a submitted listing, or applies the pending revision of a
+    published one; or returns either with a reason."""
+    has_pending_revision = (
+        listing.status == ListingStatus.PUBLISHED
+        and listing.pending_status == PendingStatus.SUBMITTED
+    )
+    if listing.status != ListingStatus.SUBMITTED and not has_pending_revision:
         raise ValidationError(_("This listing is not awaiting review."))
     if not listing_can_review(actor=actor, listing=listing):
         raise PermissionDenied(_("This listing is outside your region."))
@@ -274,6 +432,8 @@ def listing_review(*, listing, actor, approve, note=""):
         raise ValidationError(
             {"note": _("Give the reason for returning, so the author can fix it.")}
         )
+    if has_pending_revision:
+        return _review_pending_revision(listing=listing, actor=actor, approve=approve, note=note)
     now = timezone.now()
     listing.reviewed_by = actor.user
     listing.reviewed_at = now
@@ -286,14 +446,48 @@ def listing_review(*, listing, actor, approve, note=""):
     else:
         listing.status = ListingStatus.RETURNED
     listing.save()
-    listing_changed(listing.pk)
+    _announce_change(listing)
     action = ListingRevision.Action.APPROVED if approve else ListingRevision.Action.RETURNED
     _record(listing, actor.user, action, note=note)
     if approve:
         title = _("Published: %(title)s") % {"title": listing.title}
-        transaction.on_commit(partial(push_new_listing.delay, listing.pk))
+        _record_outcome(listing, actor.user, OutcomeEvent.Name.LISTING_PUBLISHED)
     else:
         title = _("Returned for changes: %(title)s") % {"title": listing.title}
+    notify_organization(
+        organization=listing.organization,
+        topic=Notification.Topic.LISTING_REVIEWED,
+        title=title,
+        body=note,
+        url=listing.get_absolute_url(),
+    )
+    return listing
+
+
+def _review_pending_revision(*, listing, actor, approve, note):
+    """Approve: the revision replaces the live version, which stays published and is
+    re-indexed. Return: the live version stays as it is; the author sees the reason."""
+    reviewed = {"reviewed_by": actor.user, "reviewed_at": timezone.now(), "review_note": note}
+    if approve:
+        before = _values(listing, *_live_relations(listing))
+        listing, modes, societies = listing_pending_revision(listing)
+        changes = _changes(before, _values(listing, modes, societies))
+        for name, value in {**reviewed, "pending_changes": None, "pending_status": ""}.items():
+            setattr(listing, name, value)
+        _refresh_derived(listing, modes)
+        listing.save()
+        _announce_change(listing)
+        listing.cooperation_modes.set(modes)
+        if listing.kind == ListingKind.TALENT:
+            listing.societies.set(societies)
+        _record(listing, actor.user, ListingRevision.Action.CHANGES_APPROVED, changes, note)
+        title = _("Changes published: %(title)s") % {"title": listing.title}
+    else:
+        for name, value in {**reviewed, "pending_status": PendingStatus.RETURNED}.items():
+            setattr(listing, name, value)
+        listing.save(update_fields=["pending_status", *reviewed])
+        _record(listing, actor.user, ListingRevision.Action.CHANGES_RETURNED, note=note)
+        title = _("Changes returned: %(title)s") % {"title": listing.title}
     notify_organization(
         organization=listing.organization,
         topic=Notification.Topic.LISTING_REVIEWED,
@@ -322,7 +516,7 @@ def listing_reconfirm(*, listing, actor):
     listing.expires_at = _validity_end()
     listing.reconfirm_reminded_at = None
     listing.save(update_fields=["expires_at", "reconfirm_reminded_at", "updated_at"])
-    listing_changed(listing.pk)
+    _announce_change(listing)
     _record(listing, actor.user, ListingRevision.Action.RECONFIRMED)
     return listing
 
@@ -366,6 +560,8 @@ def listing_close(*, listing, actor, note=""):
         raise ValidationError(_("This listing is already closed."))
     listing.status = ListingStatus.CLOSED
     listing.save(update_fields=["status", "updated_at"])
+    _announce_change(listing)
+    _record_outcome(listing, actor.user, OutcomeEvent.Name.LISTING_CLOSED)
     _record(listing, actor.user, ListingRevision.Action.CLOSED, note=note.strip())
     return listing
 
@@ -523,10 +719,9 @@ def listing_import_row(
             listing.expires_at = _validity_end()
     _refresh_derived(listing, cooperation_modes)
     listing.save()
-    listing_changed(listing.pk)
-    listing_changed(listing.pk)
+    _announce_change(listing)
     listing.cooperation_modes.set(cooperation_modes)
     if outcome == "created" and status == ListingStatus.PUBLISHED:
-        transaction.on_commit(partial(push_new_listing.delay, listing.pk))
+        _record_outcome(listing, user, OutcomeEvent.Name.LISTING_PUBLISHED)
     _record(listing, user, ListingRevision.Action.IMPORTED, changes)
     return outcome

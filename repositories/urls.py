@@ -1,10 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from matching import views as matching_views
+import repositories.converters  # noqa: F401  (registers the <kind:…> converter)
 from repositories import views
-from repositories.converters import KindConverter
-
-register_converter(KindConverter, "kind")
 
 app_name = "repositories"
 urlpatterns = [
@@ -21,7 +18,6 @@ urlpatterns = [
     path("<kind:kind>/<int:pk>/edit/", views.listing_edit, name="edit"),
     path("<kind:kind>/<int:pk>/submit/", views.listing_submit, name="submit"),
     path("<kind:kind>/<int:pk>/review/", views.listing_review, name="review"),
-    path("<kind:kind>/<int:pk>/matches/", matching_views.listing_matches, name="matches"),
     path("<kind:kind>/<int:pk>/reconfirm/", views.listing_reconfirm, name="reconfirm"),
     path("<kind:kind>/<int:pk>/close/", views.listing_close, name="close"),
     path("<kind:kind>/<int:pk>/delete/", views.listing_delete, name="delete"),

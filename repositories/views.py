@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.web import error_text, redirect_next
-from matching.views import listing_matches_context
 from organizations.models import Organization
 from organizations.selectors import membership_list_active, organization_list_for_review
 from repositories import services
@@ -23,9 +22,15 @@ from repositories.forms import (
     ReviewForm,
     listing_form_class,
 )
-from repositories.models import Attachment, DetailAccessRequest, ListingKind, ListingStatus
-from repositories.selectors import (
+from repositories.models import (
     MODEL_BY_KIND,
+    Attachment,
+    DetailAccessRequest,
+    ListingKind,
+    ListingStatus,
+    PendingStatus,
+)
+from repositories.selectors import (
     access_request_list_for_owner,
     listing_can_edit,
     listing_can_review,
@@ -49,7 +54,8 @@ def _add_errors(form, error):
 
 def home(request):
     latest = {
-        kind: listing_search(kind=kind)[:4] for kind in (ListingKind.NEED, ListingKind.ACHIEVEMENT)
+        kind: listing_search(kind=kind).listings[:4]
+        for kind in (ListingKind.NEED, ListingKind.ACHIEVEMENT)
     }
     return render(
         request,
@@ -61,6 +67,7 @@ def home(request):
             ).count(),
             "latest_needs": latest[ListingKind.NEED],
             "latest_achievements": latest[ListingKind.ACHIEVEMENT],
+            "can_publish": _can_publish(request),
         },
     )
 
@@ -81,7 +88,8 @@ def listing_list(request, kind):
             }
         else:
             messages.warning(request, _("Some filters were not understood and were ignored."))
-    page = Paginator(listing_search(kind=kind, **filters), 20).get_page(request.GET.get("page"))
+    results = listing_search(kind=kind, **filters)
+    page = Paginator(results.listings, 20).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     return render(
@@ -92,7 +100,10 @@ def listing_list(request, kind):
             "kind_label": capfirst(MODEL_BY_KIND[kind]._meta.verbose_name_plural),
             "form": form,
             "page": page,
+            "broadened": results.broadened,
+            "query": filters.get("query", ""),
             "query_string": query_without_page.urlencode(),
+            "can_publish": _can_publish(request),
         },
     )
 
@@ -114,11 +125,12 @@ def listing_detail(request, kind, pk):
         "attachments": attachments,
         "review_form": ReviewForm(),
         "needs_reconfirmation": is_owner and services.listing_needs_reconfirmation(listing),
-        **listing_matches_context(actor=actor, listing=listing),
     }
     if is_owner or actor.can_review_region(listing.region_id):
         context["revisions"] = listing.revisions.select_related("user")[:50]
         context["score"], context["hints"] = completeness_of_listing(listing)
+        if listing.pending_status:
+            context["pending_diff"] = services.listing_pending_diff(listing)
     if can_edit:
         context["attachment_form"] = AttachmentForm()
     requestable = Organization.objects.filter(
@@ -140,10 +152,30 @@ def _my_organizations(request):
     )
 
 
+def _publishing_organizations(request):
+    """The actor's organizations that publish listings: CAST offices review them instead."""
+    return _my_organizations(request).exclude(kind=Organization.Kind.CAST_OFFICE)
+
+
+def _can_publish(request):
+    """Whether to offer "publish" buttons: to members of a publishing organization, and to
+    people without one (the button takes them to registering it); not to CAST staff."""
+    actor = request.actor
+    if not actor.is_authenticated:
+        return False
+    return not actor.organization_ids or _publishing_organizations(request).exists()
+
+
 @login_required
 def listing_create(request, kind):
-    organizations = _my_organizations(request).exclude(kind=Organization.Kind.CAST_OFFICE)
+    organizations = _publishing_organizations(request)
     if not organizations:
+        if request.actor.is_staff_reviewer:
+            messages.info(
+                request,
+                _("CAST offices review listings rather than publish them: here is your queue."),
+            )
+            return redirect("repositories:review_queue")
         messages.info(request, _("Join or register an organization before publishing."))
         return redirect("organizations:register")
     form_class = listing_form_class(kind)
@@ -170,9 +202,14 @@ def listing_edit(request, kind, pk):
     listing = listing_get(actor=request.actor, kind=kind, pk=pk)
     if not listing_can_edit(actor=request.actor, listing=listing):
         raise PermissionDenied
+    # The form edits a copy: of a published listing, its pending revision if it has one.
+    revised, modes, societies = services.listing_pending_revision(listing)
     form_class = listing_form_class(kind)
     form = form_class(
-        request.POST or None, instance=listing, organizations=_my_organizations(request)
+        request.POST or None,
+        instance=revised,
+        initial={"cooperation_modes": modes, "societies": societies},
+        organizations=_my_organizations(request),
     )
     if request.method == "POST" and form.is_valid():
         data, relations = form.service_arguments()
@@ -188,7 +225,21 @@ def listing_edit(request, kind, pk):
 
 
 def _after_save(request, listing):
-    if "submit" in request.POST and listing.status in (ListingStatus.DRAFT, ListingStatus.RETURNED):
+    if listing.status == ListingStatus.PUBLISHED:
+        if listing.pending_status == PendingStatus.SUBMITTED:
+            messages.success(
+                request,
+                _(
+                    "Changes submitted: the published version stays online until the local "
+                    "CAST office approves them."
+                ),
+            )
+        else:
+            messages.info(request, _("Nothing to review: the published version is unchanged."))
+    elif "submit" in request.POST and listing.status in (
+        ListingStatus.DRAFT,
+        ListingStatus.RETURNED,
+    ):
         try:
             services.listing_submit(listing=listing, actor=request.actor)
         except ValidationError as error:
@@ -205,7 +256,7 @@ def _after_save(request, listing):
 
 def _render_form(request, kind, form, listing):
     if listing is not None and not form.is_bound:
-        score, hints = completeness_of_listing(listing)
+        score, hints = completeness_of_listing(form.instance)
     else:
         score, hints = completeness_evaluate(kind=kind, data=_form_values(form))
     return render(
@@ -273,6 +324,7 @@ def listing_review(request, kind, pk):
         messages.error(request, _("Choose approve or return."))
         return redirect(listing)
     approve = form.cleaned_data["decision"] == "approve"
+    changes_only = listing.status == ListingStatus.PUBLISHED
     try:
         services.listing_review(
             listing=listing, actor=request.actor, approve=approve, note=form.cleaned_data["note"]
@@ -280,7 +332,11 @@ def listing_review(request, kind, pk):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, _("Published.") if approve else _("Returned to the author."))
+        if changes_only:
+            done = _("The changes are published.") if approve else _("Changes returned.")
+        else:
+            done = _("Published.") if approve else _("Returned to the author.")
+        messages.success(request, done)
     return redirect_next(request, listing)
 
 
@@ -435,6 +491,7 @@ def workspace(request):
         "access_requests": access_request_list_for_owner(actor=actor),
         "my_memberships": membership_list_active(user=request.user),
         "is_reviewer": actor.is_staff_reviewer,
+        "can_publish": _can_publish(request),
     }
     if actor.is_staff_reviewer:
         context["review_count"] = listing_list_for_review(actor=actor).count()

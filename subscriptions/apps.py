@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
     verbose_name = _("Subscriptions")
+
+    def ready(self):
+        from subscriptions import receivers  # noqa: F401  (connects the receivers)

@@ -1,41 +1,14 @@
 """Reads about webhook endpoints and deliveries, scoped to what an actor administers."""
 
-from dataclasses import replace
 from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.models import Membership
-from organizations.selectors import actor_for
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 # The safety net leaves a just-due delivery to the task already scheduled for it.
 DUE_GRACE = timedelta(seconds=60)
-
-
-def webhook_actor_for(*, user, token=None):
-    """The Actor for managing webhooks.
-
-    A signed-in user manages the webhooks of the organizations they administer. A program's
-    token manages its organization's webhooks while the token's creator is still an active
-    administrator there (a token acts for its creator).
-    """
-    actor = actor_for(user=user, token=token)
-    if token is not None:
-        creator_is_admin = Membership.objects.filter(
-            user_id=token.created_by_id,
-            organization_id=token.organization_id,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        ).exists()
-        actor = replace(
-            actor,
-            admin_organization_ids=(
-                frozenset([token.organization_id]) if creator_is_admin else frozenset()
-            ),
-        )
-    return actor
 
 
 def webhook_can_manage(*, actor, organization_id):

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.models import Notification
-from notifications.services import notify_organization
 from organizations.models import Organization
+from organizations.services import notify_organization
 from webhooks import transport
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.selectors import webhook_can_manage

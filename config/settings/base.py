@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "core",
+    "search",
+    "outcomes",
     "accounts",
     "taxonomy",
     "organizations",
@@ -66,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread_notifications",
+                "accounts.context_processors.site_registration",
             ],
         },
     },
@@ -104,6 +107,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
+    ("vendor/tom-select", BASE_DIR / "node_modules/tom-select/dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -121,6 +125,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 LISTING_VALIDITY_DAYS = env.int("LISTING_VALIDITY_DAYS", default=180)
 # How many subscriptions (to fields, regions, kinds, keywords) one person may keep.
 SUBSCRIPTIONS_PER_USER_MAX = env.int("SUBSCRIPTIONS_PER_USER_MAX", default=20)
+# The site's ICP record number (ICP备案号), shown in the footer when set, e.g. 京ICP备12345678号-1.
+ICP_RECORD = env("ICP_RECORD", default="")
+# Where people write about their personal information (named in the privacy policy).
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@techbridge.localhost")
 
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from organizations import services
 from organizations.models import ApiToken, Membership, Organization, validate_credit_code
+from organizations.permissions import organization_can_administer
 from organizations.selectors import (
     actor_for,
     api_token_authenticate,
@@ -394,10 +395,25 @@ def test_token_actor_is_bounded_by_the_token_organization():
 
     actor = actor_for(user=user, token=token)
     assert actor.organization_ids == {enterprise.id}
-    assert actor.admin_organization_ids == frozenset()
+    # Its creator administers the enterprise: the token manages its webhooks, but never what
+    # only a person may do (members, tokens, the profile).
+    assert actor.admin_organization_ids == {enterprise.id}
+    assert actor.via_token and not actor.is_person
+    assert not organization_can_administer(actor=actor, organization_id=enterprise.id)
     assert actor.review_region_ids == frozenset()
     assert not actor.is_superuser
     assert len(actor_for(user=user).organization_ids) == 3
+    with pytest.raises(PermissionDenied):
+        services.api_token_create(organization=enterprise, actor=actor, name="由令牌创建")
+
+
+def test_a_token_of_a_member_who_is_not_an_administrator_manages_nothing():
+    enterprise = OrganizationFactory()
+    creator = member_of(enterprise)
+    token, _key = api_token_for(enterprise, user=creator)
+    # The creator steps down to member: the token keeps acting for them, with their rights.
+    Membership.objects.filter(user=creator).update(role=Membership.Role.MEMBER)
+    assert actor_for(user=creator, token=token).admin_organization_ids == frozenset()
 
 
 def test_changing_the_identity_of_a_verified_organization_needs_verification_again():

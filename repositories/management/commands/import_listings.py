@@ -8,11 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
-from matching import indexing
-from matching.tasks import index_and_match_dirty, sweep_dirty_index
 from organizations.models import Membership, Organization
 from repositories.importing import SOURCES, listings_import, read_rows
 from repositories.models import ListingKind, ListingStatus
+from repositories.signals import listing_changes_deferred, listings_bulk_changed
 
 FILE_KINDS = {"needs": ListingKind.NEED, "achievements": ListingKind.ACHIEVEMENT}
 
@@ -68,7 +67,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             with (
                 tqdm(total=total, desc=path.name, unit="row", file=sys.stderr, disable=None) as bar,
-                indexing.deferred(),
+                listing_changes_deferred(),
             ):
                 result = listings_import(
                     rows=read_rows(path),
@@ -105,17 +104,13 @@ class Command(BaseCommand):
             self._index()
 
     def _index(self):
-        """Imported rows were left dirty: embedded and matched together, by a worker if there
-        is one, here and now otherwise."""
+        """Imported rows were left unindexed: announce them together, so that they are
+        embedded and matched in batches (by a worker if there is one, here and now if not)."""
         if not settings.CELERY_TASK_ALWAYS_EAGER:
-            sweep_dirty_index.delay()
             self.stdout.write("The workers index and match the imported listings.")
-            return
-        pending = len(indexing.dirty_listing_ids(limit=None))
-        with tqdm(
-            total=pending, desc="index", unit="listing", file=sys.stderr, disable=None
-        ) as bar:
-            index_and_match_dirty(limit=None, progress=bar.update)
+        else:
+            self.stdout.write("Indexing and matching the imported listings…")
+        listings_bulk_changed.send(sender=None)
 
     def _organization(self, value):
         lookup = {"pk": int(value)} if value.isdigit() else {"name": value}

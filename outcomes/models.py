@@ -1,0 +1,110 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """The outcome log is never changed: record a correcting event instead."""
+
+
+class OutcomeEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Outcome events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Outcome events are append-only.")
+
+
+class OutcomeEvent(models.Model):
+    """One thing that happened, to whom, where and in which field."""
+
+    class Name(models.TextChoices):
+        LISTING_PUBLISHED = "listing.published", _("listing published")
+        LISTING_CLOSED = "listing.closed", _("listing closed")
+        MATCH_PROPOSED = "match.proposed", _("match proposed")
+        MATCH_APPROVED = "match.approved", _("match approved and pushed")
+        MATCH_REJECTED = "match.rejected", _("match rejected")
+        MATCH_ANSWERED = "match.answered", _("match answered")
+        ORGANIZATION_VERIFIED = "organization.verified", _("organization verified")
+
+    name = models.CharField(_("event"), max_length=48, choices=Name.choices)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # Who did it: a person, or nobody for the system (timers, the matcher).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # To whom it happened, and the other party where there is one.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    counterpart = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("counterpart"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "taxonomy.Region",
+        verbose_name=_("region"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    field = models.ForeignKey(
+        "taxonomy.Field",
+        verbose_name=_("field"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What it happened to: ("listing", 42), ("match", 7) …
+    subject_type = models.CharField(_("subject type"), max_length=32)
+    subject_id = models.BigIntegerField(_("subject id"))
+    amount = models.DecimalField(
+        _("amount (10,000 yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = OutcomeEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("outcome event")
+        verbose_name_plural = _("outcome events")
+        indexes = [
+            models.Index(fields=["name", "occurred_at"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["region", "occurred_at"]),
+            models.Index(fields=["organization", "occurred_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Outcome events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Outcome events are append-only.")
