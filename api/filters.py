@@ -2,7 +2,17 @@ from rest_framework.filters import OrderingFilter
 
 
 class StableOrderingFilter(OrderingFilter):
-    """Any requested ordering ends with the primary key, so pages never repeat or skip rows."""
+    """Any requested ordering ends with the primary key, so pages never repeat or skip rows.
+
+    A keyword query ranks by relevance (relevance_rank): kept unless another order is asked.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        if "relevance_rank" in queryset.query.annotations and not request.query_params.get(
+            self.ordering_param
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)

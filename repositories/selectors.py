@@ -1,33 +1,32 @@
 """Reads of listings, every one scoped to what the actor may see."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from matching import indexing
-from matching.text import tokenize
 from repositories.models import (
-    Achievement,
+    MODEL_BY_KIND,
     DetailAccessRequest,
     Listing,
     ListingKind,
     ListingStatus,
-    Need,
-    Project,
-    Talent,
+    PendingStatus,
 )
+from search.backends.base import reciprocal_rank_fusion
+from search.ranking import rank_by_keywords, rank_by_meaning
+from search.text import tokenize
 
 # Keyword results ranked by BM25 from the search index; any further matches follow by date.
 RELEVANCE_DEPTH = 500
-
-MODEL_BY_KIND = {
-    ListingKind.NEED: Need,
-    ListingKind.ACHIEVEMENT: Achievement,
-    ListingKind.PROJECT: Project,
-    ListingKind.TALENT: Talent,
-}
+# Fewer listings than this holding every word of the query: add those that hold some of the
+# words or say the same thing in other words, after them.
+FEW_RESULTS = 5
+BROADENED_RESULTS = 20
+# e5 cosine of a short query to a passage or title; below it a listing is about something else.
+SEMANTIC_MIN_SIMILARITY = 0.86
 
 # Statuses a reviewer sees in their region: everything but the author's private drafts.
 REVIEWER_STATUSES = [
@@ -80,6 +79,56 @@ def keyword_q(query):
     return condition
 
 
+@dataclass
+class KeywordResults:
+    listings: QuerySet
+    # True when too few listings held every word and related ones were added after them.
+    broadened: bool = False
+
+
+def _rank_annotation(pks):
+    return Case(
+        *(When(pk=pk, then=Value(rank)) for rank, pk in enumerate(pks)),
+        default=Value(len(pks)),
+        output_field=IntegerField(),
+    )
+
+
+def listing_keyword_search(listings, *, kind, query):
+    """`listings` narrowed to the query, most relevant first (then newest).
+
+    Listings holding every word come first, by BM25; when there are fewer than FEW_RESULTS,
+    the listings best matching some of the words (BM25) or the meaning (e5) follow, fused by
+    reciprocal rank. The browse pages and the API rank alike through this one function.
+    """
+    order = ["relevance_rank", "-published_at", "-id"]
+    if not tokenize(query):
+        return KeywordResults(listings.order_by("-published_at", "-id"))
+    by_keywords = rank_by_keywords(kind=kind, query=query, limit=RELEVANCE_DEPTH)
+    every_word = listings.filter(keyword_q(query))
+    if every_word.count() >= FEW_RESULTS:
+        ranked = every_word.annotate(relevance_rank=_rank_annotation(by_keywords))
+        return KeywordResults(ranked.order_by(*order))
+    by_meaning = rank_by_meaning(
+        kind=kind,
+        query=query,
+        limit=BROADENED_RESULTS,
+        min_similarity=SEMANTIC_MIN_SIMILARITY,
+    )
+    exact = set(every_word.values_list("pk", flat=True))
+    fused = reciprocal_rank_fusion(
+        [[(pk, None) for pk in by_keywords[:BROADENED_RESULTS]], [(pk, None) for pk in by_meaning]]
+    )
+    related = [pk for pk, _score in fused if pk not in exact][:BROADENED_RESULTS]
+    # Exact ones first in BM25 order, then the related ones in fused order.
+    exact_ranked = [pk for pk in by_keywords if pk in exact]
+    exact_ranked += sorted(exact - set(exact_ranked))
+    combined = listings.filter(pk__in=exact_ranked + related).annotate(
+        relevance_rank=_rank_annotation(exact_ranked + related)
+    )
+    return KeywordResults(combined.order_by(*order), broadened=bool(related))
+
+
 def listing_search(
     *,
     kind,
@@ -92,22 +141,9 @@ def listing_search(
     queryset=None,
 ):
     """Live listings of one kind, filtered as the browse pages and the API offer: newest
-    first, or with a keyword query the most relevant (BM25) first."""
+    first, or with a keyword query the most relevant first (see listing_keyword_search)."""
     model = MODEL_BY_KIND[kind]
     listings = queryset if queryset is not None else model.objects.filter(_live_q())
-    order = ["-published_at", "-id"]
-    if query.strip():
-        listings = listings.filter(keyword_q(query))
-        ranked = indexing.listing_pks_by_relevance(kind, query, RELEVANCE_DEPTH)
-        if ranked:
-            listings = listings.annotate(
-                relevance_rank=Case(
-                    *(When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ranked)),
-                    default=Value(len(ranked)),
-                    output_field=IntegerField(),
-                )
-            )
-            order.insert(0, "relevance_rank")
     if field is not None:
         listings = listings.filter(field__code__startswith=field.code)
     if region is not None:
@@ -119,7 +155,9 @@ def listing_search(
     if published_within_days:
         since = timezone.now() - timedelta(days=published_within_days)
         listings = listings.filter(published_at__gte=since)
-    return _with_relations(listings).distinct().order_by(*order)
+    results = listing_keyword_search(listings, kind=kind, query=query)
+    results.listings = _with_relations(results.listings).distinct()
+    return results
 
 
 def listing_list_visible(*, actor, kind):
@@ -134,9 +172,16 @@ def listing_list_mine(*, actor, status=None):
     return listings.select_related("organization", "field", "region").order_by("-updated_at")
 
 
+def _awaiting_review_q():
+    return Q(status=ListingStatus.SUBMITTED) | Q(
+        status=ListingStatus.PUBLISHED, pending_status=PendingStatus.SUBMITTED
+    )
+
+
 def listing_list_for_review(*, actor):
-    """The review queue: submitted listings in the regions the actor's CAST office covers."""
-    listings = Listing.objects.filter(status=ListingStatus.SUBMITTED)
+    """The review queue: submitted listings and pending revisions of published ones, in the
+    regions the actor's CAST office covers."""
+    listings = Listing.objects.filter(_awaiting_review_q())
     if not actor.is_superuser:
         listings = listings.filter(region_id__in=actor.review_region_ids)
     return listings.select_related("organization", "field", "region__parent").order_by(
@@ -151,7 +196,11 @@ def listing_can_edit(*, actor, listing):
 
 
 def listing_can_review(*, actor, listing):
-    return listing.status == ListingStatus.SUBMITTED and actor.can_review_region(listing.region_id)
+    awaiting_review = listing.status == ListingStatus.SUBMITTED or (
+        listing.status == ListingStatus.PUBLISHED
+        and listing.pending_status == PendingStatus.SUBMITTED
+    )
+    return awaiting_review and actor.can_review_region(listing.region_id)
 
 
 def listing_can_see_details(*, actor, listing, granted_ids=None):

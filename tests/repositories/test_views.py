@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from matching.search import get_backend
-from matching.search.base import SearchDocument, normalize
-from matching.text import tokenize
+from search.backends import get_backend
+from search.backends.base import SearchDocument, normalize
+from search.text import tokenize
 from organizations.models import Organization
 from repositories.models import (
     Achievement,
@@ -38,9 +38,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _errors(response):
-    """{field name: message} of the field-level errors shown on the page."""
+    """{field name: text} of the field-level errors shown on the page."""
     html = response.content.decode()
-    return dict(re.findall(r'data-field="([^"]+)">[^：<]*：([^<]+)<', html))
+    return dict(re.findall(r'data-field="([^"]+)">([^<]+)<', html))
 
 
 @pytest.fixture
@@ -85,9 +85,12 @@ def test_bad_input_names_each_field_in_chinese_and_keeps_what_was_typed(client, 
         },
     )
     assert response.status_code == 200
-    errors = _errors(response)
-    assert errors["title"] == "该字段是必填项。"
-    assert errors["budget_min"] == "输入一个数字。"
+    # The rule across fields (a past date) shows on the first submit, with the field errors.
+    assert _errors(response) == {
+        "title": "标题：该字段是必填项。",
+        "budget_min": "预算下限（万元）必须大于 0，且不超过 1000000（即 100 亿元）。",
+        "deadline": "期望解决时间不能早于今天。",
+    }
     assert "摘要保留在表单里" in response.content.decode()
     assert Listing.objects.count() == 0
 
@@ -108,7 +111,10 @@ def test_cross_field_errors_come_back_on_their_fields(client, author):
             "deadline": (timezone.localdate() - timedelta(days=3)).isoformat(),
         },
     )
-    assert set(_errors(response)) == {"budget_max", "deadline"}
+    assert _errors(response) == {
+        "budget_max": "预算上限（万元）不能低于预算下限（万元）。",
+        "deadline": "期望解决时间不能早于今天。",
+    }
     assert Listing.objects.count() == 0
 
 
@@ -241,6 +247,12 @@ def test_keyword_search_puts_the_most_relevant_first(client, settings, tmp_path)
     assert [n.pk for n in page] == [focused.pk, passing.pk, unindexed.pk]
     # Without a query: newest first.
     assert [n.pk for n in client.get(url).context["page"]][-1] == focused.pk
+    # The API's q ranks the same way (unless an ordering is asked for).
+    api_url = reverse("api:need-list")
+    rows = client.get(api_url, {"q": "废水"}).json()["results"]
+    assert [row["id"] for row in rows] == [focused.pk, passing.pk, unindexed.pk]
+    rows = client.get(api_url, {"q": "废水", "ordering": "-published_at"}).json()["results"]
+    assert [row["id"] for row in rows][-1] == focused.pk
 
 
 def test_keyword_search_falls_back_to_date_order_when_the_index_fails(client, monkeypatch, caplog):
