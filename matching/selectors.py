@@ -1,14 +1,16 @@
 """Reads of matches, scoped to what the actor may see."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 
 from matching.models import Match, MatchAnswer
+from repositories.models import Listing
+from taxonomy.models import CooperationMode
 
 
 def match_visibility_q(*, actor):
-    """Both parties see their matches once proposed (rejected ones disappear); the CAST staff
-    of the need's region see all of that region's."""
+    """Both parties see their matches once the CAST staff approved and pushed them, never
+    before; the CAST staff of the need's region see all of that region's."""
     if actor.is_superuser:
         return Q()
     visible = Q(pk__in=[])
@@ -18,7 +20,7 @@ def match_visibility_q(*, actor):
             | Q(supply_listing__organization_id__in=actor.organization_ids)
             | Q(supply_team_id__in=actor.organization_ids)
         )
-        visible |= party & ~Q(status=Match.Status.REJECTED)
+        visible |= party & Q(status=Match.Status.APPROVED)
     if actor.review_region_ids:
         visible |= Q(region_id__in=actor.review_region_ids)
     return visible
@@ -30,10 +32,10 @@ def match_list(*, actor, queryset=None):
         queryset.filter(match_visibility_q(actor=actor))
         .select_related(
             "need__organization",
-            "need__region",
+            "need__region__parent",
             "supply_listing__organization",
             "supply_team",
-            "region",
+            "region__parent",
         )
         .prefetch_related("answers")
     )
@@ -54,14 +56,48 @@ def match_party_organization_id(*, actor, match):
     return None
 
 
+def _awaiting_review_q(*, actor, prefix=""):
+    """Proposed matches in the actor's regions; `prefix` reaches them through a relation."""
+    q = Q(**{f"{prefix}status": Match.Status.PROPOSED})
+    if not actor.is_superuser:
+        q &= Q(**{f"{prefix}region_id__in": actor.review_region_ids})
+    return q
+
+
 def match_review_queue(*, actor):
-    """Proposed matches awaiting the actor's review, best first."""
+    """Proposed matches awaiting the actor's review, by need, each need's best first."""
     if not actor.is_staff_reviewer:
         return Match.objects.none()
-    queryset = Match.objects.filter(status=Match.Status.PROPOSED)
-    if not actor.is_superuser:
-        queryset = queryset.filter(region_id__in=actor.review_region_ids)
-    return match_list(actor=actor, queryset=queryset).order_by("-created_at", "-score")
+    queryset = Match.objects.filter(_awaiting_review_q(actor=actor))
+    return match_list(actor=actor, queryset=queryset).order_by("need_id", "-score", "id")
+
+
+def match_review_queue_needs(*, actor):
+    """The needs with proposals awaiting the actor's review, the one with the best proposal
+    first; each carries `pending_matches`, best first, and `pending_count`."""
+    queue = match_review_queue(actor=actor)
+    pending = _awaiting_review_q(actor=actor, prefix="matches_as_need__")
+    return (
+        Listing.objects.filter(pk__in=queue.values("need_id"))
+        .annotate(
+            best_score=Max("matches_as_need__score", filter=pending),
+            pending_count=Count("matches_as_need", filter=pending),
+        )
+        .select_related("organization", "region__parent")
+        .prefetch_related(
+            Prefetch(
+                "matches_as_need",
+                queryset=queue.order_by("-score", "id"),
+                to_attr="pending_matches",
+            )
+        )
+        .order_by("-best_score", "-pk")
+    )
+
+
+def cooperation_modes_by_code():
+    """Every cooperation mode by code: one query for all the explanations on a page."""
+    return {mode.code: mode for mode in CooperationMode.objects.all()}
 
 
 def match_statistics(*, actor):

@@ -1,29 +1,50 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.web import error_text, redirect_next
 from matching import services
-from matching.forms import AutoApproveRuleForm, MatchAnswerForm, MatchReviewForm
+from matching.forms import (
+    AutoApproveRuleForm,
+    MatchAnswerForm,
+    MatchBulkReviewForm,
+    MatchReviewForm,
+)
 from matching.models import AutoApproveRule, Match
 from matching.selectors import (
+    cooperation_modes_by_code,
     match_get,
     match_list,
     match_party_organization_id,
     match_review_queue,
+    match_review_queue_needs,
     match_statistics,
 )
 from organizations.models import Organization
 from repositories.selectors import listing_get
 from taxonomy.models import Region
 
+# Needs per page of the review queue; each comes with all its proposals, so that one need's
+# proposals can be reviewed together.
+REVIEW_NEEDS_PER_PAGE = 10
+
+
+def _add_service_errors(form, error):
+    """A service's ValidationError onto the form: on the fields it names, else the form's."""
+    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, field_errors in errors.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
 
 def listing_matches_context(*, actor, listing):
-    """The matches shown on a listing's page, each with the other side and why."""
+    """The matches shown on a listing's page, each with the other side and why. The owner
+    sees the matches pushed to it; the region's CAST staff see the proposals too."""
     matches = list(
         match_list(actor=actor)
         .filter(Q(need=listing) | Q(supply_listing=listing))
@@ -31,14 +52,17 @@ def listing_matches_context(*, actor, listing):
     )
     for match in matches:
         match.counterpart = match.need if match.supply_listing_id == listing.pk else match.supply
-    can_see = listing.organization_id in actor.organization_ids or actor.can_review_region(
-        listing.region_id
-    )
+    is_owner = listing.organization_id in actor.organization_ids
+    can_review = actor.can_review_region(listing.region_id)
     return {
         "matches": matches,
-        "show_matches": bool(matches) or can_see,
-        "matching_pending": can_see and listing.is_live and listing.indexed_at is None,
-        "can_review_matches": actor.can_review_region(listing.region_id),
+        "cooperation_modes": cooperation_modes_by_code() if matches else {},
+        "show_matches": bool(matches) or is_owner or can_review,
+        "matching_pending": (is_owner or can_review)
+        and listing.is_live
+        and listing.indexed_at is None,
+        "can_review_matches": can_review,
+        "matches_await_review": is_owner and not can_review,
     }
 
 
@@ -49,17 +73,15 @@ def listing_matches(request, kind, pk):
     return render(request, "matching/_listing_matches.html", context)
 
 
-@login_required
-def match_detail(request, pk):
+def _render_match(request, match, answer_form=None):
     actor = request.actor
-    match = match_get(actor=actor, pk=pk)
     party = match_party_organization_id(actor=actor, match=match)
-    own_answer = next((a for a in match.answers.all() if a.organization_id == party), None)
-    initial = (
-        {"answer": own_answer.answer, "reason": own_answer.reason, "comment": own_answer.comment}
-        if own_answer
-        else None
-    )
+    if answer_form is None:
+        own = next((a for a in match.answers.all() if a.organization_id == party), None)
+        initial = (
+            {"answer": own.answer, "reason": own.reason, "comment": own.comment} if own else None
+        )
+        answer_form = MatchAnswerForm(initial=initial)
     return render(
         request,
         "matching/match_detail.html",
@@ -68,10 +90,15 @@ def match_detail(request, pk):
             "can_review": match.status == Match.Status.PROPOSED
             and actor.can_review_region(match.region_id),
             "can_answer": party is not None and match.status == Match.Status.APPROVED,
-            "answer_form": MatchAnswerForm(initial=initial),
+            "answer_form": answer_form,
             "answers": match.answers.select_related("organization"),
         },
     )
+
+
+@login_required
+def match_detail(request, pk):
+    return _render_match(request, match_get(actor=request.actor, pk=pk))
 
 
 @login_required
@@ -104,14 +131,16 @@ def match_answer(request, pk):
     if form.is_valid():
         try:
             services.match_answer(match=match, actor=request.actor, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
+        except PermissionDenied as error:
             messages.error(request, error_text(error))
+            return redirect(match)
+        except ValidationError as error:
+            _add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you: your answer was sent to the other side."))
             return redirect(match)
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(match)
+    # Back as sent, never reset: a reset form sent again records another answer.
+    return _render_match(request, match, answer_form=form)
 
 
 def _office_regions(actor):
@@ -121,18 +150,27 @@ def _office_regions(actor):
     return Region.objects.filter(pk__in=offices.values("region_id")).order_by("code")
 
 
-@login_required
-def review_queue(request):
+def _render_review_queue(request, *, bulk_form=None, bulk_need_id=None):
+    """The queue: a page of needs, each with its proposals; `bulk_form` comes back bound, with
+    its errors, in the card of need `bulk_need_id`."""
     actor = request.actor
-    if not actor.is_staff_reviewer:
-        raise PermissionDenied
     regions = list(_office_regions(actor))
     rules = {rule.region_id: rule for rule in AutoApproveRule.objects.filter(region__in=regions)}
+    needs = Paginator(match_review_queue_needs(actor=actor), REVIEW_NEEDS_PER_PAGE)
+    page = needs.get_page(request.GET.get("page"))
+    bulk_selected = []
+    if bulk_form is not None:
+        bulk_selected = [int(pk) for pk in bulk_form.data.getlist("matches") if pk.isdigit()]
     return render(
         request,
         "matching/review_queue.html",
         {
-            "matches": match_review_queue(actor=actor)[:100],
+            "page": page,
+            "awaiting_count": match_review_queue(actor=actor).count(),
+            "cooperation_modes": cooperation_modes_by_code(),
+            "bulk_form": bulk_form,
+            "bulk_need_id": bulk_need_id,
+            "bulk_selected": bulk_selected,
             "statistics": match_statistics(actor=actor),
             "rule_forms": [
                 (region, AutoApproveRuleForm(instance=rules.get(region.pk), prefix=region.code))
@@ -140,6 +178,55 @@ def review_queue(request):
             ],
         },
     )
+
+
+@login_required
+def review_queue(request):
+    """The queue; a POST reviews the chosen proposals of one need at once."""
+    if not request.actor.is_staff_reviewer:
+        raise PermissionDenied
+    if request.method == "POST":
+        return _bulk_review(request)
+    return _render_review_queue(request)
+
+
+def _bulk_review(request):
+    """One decision for the chosen proposals of one need, each reviewed as if alone."""
+    actor = request.actor
+    need_id = request.POST.get("need", "")
+    pending = (
+        match_review_queue(actor=actor).filter(need_id=int(need_id))
+        if need_id.isdigit()
+        else Match.objects.none()
+    )
+    if not pending.exists():
+        messages.info(request, _("No proposal of this need awaits your review."))
+        return redirect(request.get_full_path())
+    form = MatchBulkReviewForm(request.POST, pending=pending)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            reviewed = services.match_review_bulk(
+                matches=form.cleaned_data["matches"],
+                actor=actor,
+                approve=approve,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            count = len(reviewed)
+            if approve:
+                text = ngettext(
+                    "%(count)d match approved and pushed to both sides.",
+                    "%(count)d matches approved and pushed to both sides.",
+                    count,
+                )
+            else:
+                text = ngettext("%(count)d match rejected.", "%(count)d matches rejected.", count)
+            messages.success(request, text % {"count": count})
+            return redirect(request.get_full_path())
+    return _render_review_queue(request, bulk_form=form, bulk_need_id=int(need_id))
 
 
 @login_required

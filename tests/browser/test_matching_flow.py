@@ -52,14 +52,12 @@ def test_need_published_matches_approved_pushed_and_answered(new_browser, index)
     reviewer.go("/review/")
     reviewer.submit_with(f'#review-listing-{need.pk} button[name="decision"][value="approve"]')
 
-    # The enterprise sees the proposed match, with why, on its need's page.
+    # Proposed, the match stays with the staff: the enterprise does not see it yet.
+    match = Match.objects.get(need=need, supply_listing=achievement)
     enterprise_page = new_browser()
     enterprise_page.log_in("nh_owner")
     enterprise_page.go(need.get_absolute_url())
-    match = Match.objects.get(need=need, supply_listing=achievement)
-    item = enterprise_page.visible(f"#match-{match.pk}")
-    assert achievement.title in item.text
-    assert "红外" in enterprise_page.text(f"#match-{match.pk} .match-explanation")
+    assert not enterprise_page.driver.find_elements(By.ID, f"match-{match.pk}")
 
     # The staff approve it in the match review queue.
     reviewer.go("/matches/review/")
@@ -67,6 +65,12 @@ def test_need_published_matches_approved_pushed_and_answered(new_browser, index)
     assert not reviewer.driver.find_elements(By.ID, f"review-match-{match.pk}")
     match.refresh_from_db()
     assert match.status == Match.Status.APPROVED
+
+    # Now the enterprise sees it, with why, on its need's page.
+    enterprise_page.go(need.get_absolute_url())
+    item = enterprise_page.visible(f"#match-{match.pk}")
+    assert achievement.title in item.text
+    assert "红外" in enterprise_page.text(f"#match-{match.pk} .match-explanation")
 
     # The scientist finds it in the notification centre and answers.
     lab = new_browser()
