@@ -1,5 +1,8 @@
-"""What every API view shares: the request's Actor, and what only a person may do."""
+"""What every API view shares: the request's Actor, querysets scoped to it, and what only a
+person may do."""
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -13,6 +16,27 @@ class ActorMixin:
             token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
             self._actor = actor_for(user=self.request.user, token=token)
         return self._actor
+
+
+class ScopedViewSetMixin(ActorMixin):
+    """Every queryset comes from scope_queryset(actor), so an unscoped one cannot be served.
+
+    A viewset built on this mixin that sets `queryset` or overrides get_queryset is refused
+    when its class is defined.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("queryset") is not None or "get_queryset" in cls.__dict__:
+            raise ImproperlyConfigured(
+                f"{cls.__name__}: define scope_queryset(actor) instead of queryset/get_queryset."
+            )
+
+    def scope_queryset(self, actor: Actor) -> QuerySet:
+        raise NotImplementedError(f"{type(self).__name__} must define scope_queryset(actor)")
+
+    def get_queryset(self) -> QuerySet:
+        return self.scope_queryset(self.get_actor())
 
 
 class IsPerson(BasePermission):

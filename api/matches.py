@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from api.base import ActorMixin
+from api.base import ScopedViewSetMixin
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
 from matching.selectors import (
@@ -235,7 +235,7 @@ class MatchFilter(filters.FilterSet):
         return queryset.filter(Q(region=value) | Q(region__parent=value))
 
 
-class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Matches between needs and supply that you may see, best first.
 
     The parties (members of the need's or the supply's organization, or that organization's
@@ -249,10 +249,8 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["score", "created_at"]
     ordering = ["-score", "id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Match.objects.none()
-        return match_list(actor=self.get_actor()).prefetch_related("answers__organization")
+    def scope_queryset(self, actor):
+        return match_list(actor=actor).prefetch_related("answers__organization")
 
     def get_serializer_context(self):
         # Loaded once for the page: the explanations name the cooperation modes both accept.
@@ -308,7 +306,13 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
         return self._respond(match)
 
     @extend_schema(request=BulkReviewMatchesSerializer, responses=MatchSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="bulk-review")
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk-review",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def bulk_review(self, request):
         """CAST staff of the need's region: approve or reject several proposals of one need
         with one reason (required to reject). Each is reviewed as `review` would, pushes and
@@ -319,7 +323,8 @@ class MatchViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
         need_matches = self.get_queryset().filter(need_id=body.validated_data["need"])
         regions = set(need_matches.values_list("region_id", flat=True))
         if not regions:
-            raise exceptions.NotFound()
+            message = _("No need with this id has matches you may review.")
+            raise exceptions.ValidationError({"need": [message]})
         if not all(actor.can_review_region(region_id) for region_id in regions):
             raise exceptions.PermissionDenied(_("This match is outside your region."))
         chosen = need_matches.filter(status=Match.Status.PROPOSED)

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from api.base import ActorMixin, IsPerson
+from api.base import IsPerson, ScopedViewSetMixin
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import notification_mark_read
@@ -66,7 +66,7 @@ class NotificationFilter(filters.FilterSet):
 
 
 @extend_schema(auth=[{"cookieAuth": []}])
-class NotificationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Your own notifications, newest first.
 
     Signed-in (session) requests only: each person sees only their own notifications, and
@@ -81,10 +81,10 @@ class NotificationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
+    def scope_queryset(self, actor):
+        if not actor.is_person:
             return Notification.objects.none()
-        return notification_list(user=self.request.user)
+        return notification_list(user=actor.user)
 
     @extend_schema(
         request=NotificationMarkReadSerializer,

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api.base import ActorMixin, IsPerson
+from api.base import IsPerson, ScopedViewSetMixin
 from repositories.models import Listing, ListingKind
 from subscriptions import services
 from subscriptions.models import Subscription
@@ -124,7 +124,7 @@ def _service(call, **kwargs):
 
 
 @extend_schema(auth=[{"cookieAuth": []}])
-class SubscriptionViewSet(ActorMixin, viewsets.ModelViewSet):
+class SubscriptionViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     """Your own subscriptions to fields, regions, kinds of listing and keywords.
 
     Signed-in (session) requests only: each person sees and changes only their own
@@ -139,10 +139,10 @@ class SubscriptionViewSet(ActorMixin, viewsets.ModelViewSet):
     ordering_fields = ["created_at", "name"]
     ordering = ["-created_at"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
+    def scope_queryset(self, actor):
+        if not actor.is_person:
             return Subscription.objects.none()
-        return subscription_list(user=self.request.user)
+        return subscription_list(user=actor.user)
 
     def perform_create(self, serializer):
         serializer.instance = _service(

@@ -11,9 +11,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api import serializers
-from api.base import ActorMixin
+from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
 from organizations.models import Organization
+from organizations.selectors import organization_list_visible
 from repositories import services
 from repositories.models import KIND_BY_MODEL, ListingKind, ListingStatus
 from repositories.selectors import (
@@ -24,37 +25,43 @@ from repositories.selectors import (
 from taxonomy.models import CooperationMode, Field, Region
 
 
-class FieldViewSet(viewsets.ReadOnlyModelViewSet):
+class FieldViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The three-level technical field taxonomy (level 1 domain, 2 industry, 3 direction)."""
 
-    queryset = Field.objects.select_related("parent")
     serializer_class = serializers.FieldSerializer
     permission_classes = [AllowAny]
     lookup_field = "code"
     filterset_fields = ["level", "parent__code"]
     pagination_class = None
 
+    def scope_queryset(self, actor):
+        return Field.objects.select_related("parent")  # public reference data
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+
+class RegionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Provinces and prefecture-level cities, by GB/T 2260 code."""
 
-    queryset = Region.objects.select_related("parent")
     serializer_class = serializers.RegionSerializer
     permission_classes = [AllowAny]
     lookup_field = "code"
     filterset_fields = ["level", "parent__code"]
     pagination_class = None
 
+    def scope_queryset(self, actor):
+        return Region.objects.select_related("parent")  # public reference data
 
-class CooperationModeViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = CooperationMode.objects.all()
+
+class CooperationModeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CooperationModeSerializer
     permission_classes = [AllowAny]
     lookup_field = "code"
     pagination_class = None
 
+    def scope_queryset(self, actor):
+        return CooperationMode.objects.all()  # public reference data
 
-class OrganizationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+
+class OrganizationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Verified organizations, plus the caller's own in any state."""
 
     serializer_class = serializers.OrganizationSerializer
@@ -62,15 +69,11 @@ class OrganizationViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["name", "created_at"]
     ordering = ["name"]
 
-    def get_queryset(self):
-        actor = self.get_actor()
-        visible = Q(status=Organization.Status.VERIFIED) | Q(id__in=actor.organization_ids)
-        if actor.is_superuser:
-            visible = Q()
-        elif actor.review_region_ids:
-            visible |= Q(region_id__in=actor.review_region_ids)
+    def scope_queryset(self, actor):
         return (
-            Organization.objects.filter(visible).select_related("region").prefetch_related("fields")
+            organization_list_visible(actor=actor)
+            .select_related("region")
+            .prefetch_related("fields")
         )
 
 
@@ -115,7 +118,7 @@ class AchievementFilter(ListingFilter):
 
 
 class ListingViewSet(
-    ActorMixin,
+    ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -131,8 +134,8 @@ class ListingViewSet(
     ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]
     ordering = ["-published_at", "-id"]
 
-    def get_queryset(self):
-        queryset = listing_list_visible(actor=self.get_actor(), kind=self.kind)
+    def scope_queryset(self, actor):
+        queryset = listing_list_visible(actor=actor, kind=self.kind)
         queryset = queryset.select_related("organization", "field", "region").prefetch_related(
             "cooperation_modes"
         )

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from api.base import ActorMixin
+from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
 from organizations.models import Organization
 from webhooks import services
@@ -104,7 +104,7 @@ class ManagesWebhooks(BasePermission):
         return bool(view.get_actor().admin_organization_ids)
 
 
-class WebhookActorMixin(ActorMixin):
+class WebhookActorMixin(ScopedViewSetMixin):
     permission_classes = [IsAuthenticated, ManagesWebhooks]
 
 
@@ -116,8 +116,8 @@ class WebhookEndpointViewSet(WebhookActorMixin, viewsets.ModelViewSet):
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
 
-    def get_queryset(self):
-        return webhook_endpoint_list(actor=self.get_actor())
+    def scope_queryset(self, actor):
+        return webhook_endpoint_list(actor=actor)
 
     def _organization_for_create(self, chosen):
         administered = self.get_actor().admin_organization_ids
@@ -183,8 +183,8 @@ class WebhookDeliveryViewSet(WebhookActorMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
 
-    def get_queryset(self):
-        return webhook_delivery_list(actor=self.get_actor())
+    def scope_queryset(self, actor):
+        return webhook_delivery_list(actor=actor)
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])

@@ -86,6 +86,16 @@ def organization_list_public(*, kind=None, query="", province=None, city=None):
     return qs.order_by("name_sort_key", "name")
 
 
+def organization_list_visible(*, actor):
+    """Verified organizations, the actor's own in any state, and those its office reviews."""
+    if actor.is_superuser:
+        return Organization.objects.all()
+    visible = Q(status=Organization.Status.VERIFIED) | Q(id__in=actor.organization_ids)
+    if actor.review_region_ids:
+        visible |= Q(region_id__in=actor.review_region_ids)
+    return Organization.objects.filter(visible)
+
+
 def token_creator_is_active_member(*, token):
     """A token acts for its creator, so it stops working when they leave the organization."""
     return (

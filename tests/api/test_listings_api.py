@@ -253,7 +253,7 @@ def _past():
         pytest.param({"title": ""}, {"title": ["该字段不能为空。"]}, id="blank-title"),
         pytest.param(
             {"title": "长" * 201},
-            {"title": ["请确保这个字段不能超过 200 个字符。"]},
+            {"title": ["标题不能超过 200 个字（现在 201 个）。"]},
             id="long-title",
         ),
         pytest.param({"problem": None}, {"problem": [REQUIRED_MESSAGE]}, id="missing-problem"),
@@ -269,6 +269,21 @@ def _past():
         pytest.param({"cooperation_modes": ["barter"]}, {"cooperation_modes": None}, id="mode"),
         pytest.param({"budget_min": "300", "budget_max": "200"}, {"budget_max": None}, id="budget"),
         pytest.param({"budget_min": "-1"}, {"budget_min": None}, id="negative-budget"),
+        pytest.param(
+            {"budget_min": "0"},
+            {"budget_min": ["预算下限（万元）必须大于 0，且不超过 1000000（即 100 亿元）。"]},
+            id="zero-budget",
+        ),
+        pytest.param(
+            {"budget_max": "1000000.01"},
+            {"budget_max": ["预算上限（万元）必须大于 0，且不超过 1000000（即 100 亿元）。"]},
+            id="budget-over-ten-billion-yuan",
+        ),
+        pytest.param(
+            {"budget_max": "123456789012"},
+            {"budget_max": ["预算上限（万元）必须大于 0，且不超过 1000000（即 100 亿元）。"]},
+            id="budget-too-many-digits",
+        ),
         pytest.param({"deadline": _past()}, {"deadline": None}, id="past-deadline"),
         pytest.param({"deadline": "明天"}, {"deadline": None}, id="bad-date"),
     ],
@@ -436,12 +451,56 @@ def test_review_decision_must_be_a_choice(client):
     assert list(error_body(response)["fields"]) == ["decision"]
 
 
-def test_submit_twice_is_400(client, headers):
+def conflict(message):
+    """The body of a 409: the request is well-formed, the listing's state does not allow it."""
+    return {"status": 409, "code": "conflict", "message": message, "fields": {}}
+
+
+def test_submit_twice_is_409_conflict(client, headers):
     need = _draft(client, headers)
     assert client.post(need_url(need, "submit"), headers=headers).status_code == 200
-    response = client.post(need_url(need, "submit"), headers=headers)
-    assert response.status_code == 400
-    assert list(error_body(response)["fields"]) == ["non_field_errors"]
+    response = client.post(need_url(need, "submit"), headers={**headers, "accept-language": "en"})
+    assert response.status_code == 409
+    assert error_body(response) == conflict("Only drafts and returned listings can be submitted.")
+
+
+@pytest.mark.parametrize(
+    "status", [ListingStatus.PUBLISHED, ListingStatus.RETURNED, ListingStatus.CLOSED]
+)
+def test_reviewing_a_listing_not_awaiting_review_is_409_conflict(client, status):
+    need = NeedFactory(region=region(HANGZHOU), status=status)
+    client.force_login(cast_staff(ZHEJIANG))
+    response = client.post(
+        need_url(need, "review"),
+        {"decision": "approve"},
+        content_type="application/json",
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 409
+    assert error_body(response) == conflict("This listing is not awaiting review.")
+    need.refresh_from_db()
+    assert need.status == status
+
+
+def test_closing_a_closed_listing_is_409_conflict(client, enterprise, headers):
+    need = NeedFactory(organization=enterprise, status=ListingStatus.CLOSED)
+    response = client.post(need_url(need, "close"), headers={**headers, "accept-language": "en"})
+    assert response.status_code == 409
+    assert error_body(response) == conflict("This listing is already closed.")
+
+
+def test_reconfirming_before_the_window_opens_is_409_conflict(client, enterprise, headers):
+    need = NeedFactory(organization=enterprise, status=ListingStatus.PUBLISHED)
+    expires_at = need.expires_at
+    response = client.post(
+        need_url(need, "reconfirm"), headers={**headers, "accept-language": "en"}
+    )
+    assert response.status_code == 409
+    assert error_body(response) == conflict(
+        "Re-confirmation opens 30 days before the listing expires."
+    )
+    need.refresh_from_db()
+    assert need.expires_at == expires_at
 
 
 def test_pending_organization_keeps_drafts_but_cannot_submit(client):
@@ -450,15 +509,18 @@ def test_pending_organization_keeps_drafts_but_cannot_submit(client):
         organization=pending, status=ListingStatus.DRAFT, published_at=None, expires_at=None
     )
     client.force_login(member_of(pending))
-    response = client.post(need_url(need, "submit"))
-    assert response.status_code == 400
-    assert list(error_body(response)["fields"]) == ["non_field_errors"]
+    response = client.post(need_url(need, "submit"), headers={"accept-language": "en"})
+    assert response.status_code == 409
+    assert error_body(response) == conflict(
+        "Your organization is awaiting verification by the local CAST office; "
+        "you can keep drafts until then."
+    )
     need.refresh_from_db()
     assert need.status == ListingStatus.DRAFT
 
 
-def test_editing_a_published_listing_sends_it_back_to_review(client, enterprise, headers):
-    need = NeedFactory(organization=enterprise)
+def test_patching_a_published_listing_stores_a_pending_revision(client, enterprise, headers):
+    need = NeedFactory(organization=enterprise, title="高镍正极回收")
     response = client.patch(
         need_url(need),
         {"title": "新的标题：高镍正极回收"},
@@ -466,10 +528,109 @@ def test_editing_a_published_listing_sends_it_back_to_review(client, enterprise,
         headers=headers,
     )
     assert response.status_code == 200
-    assert response.json()["status"] == "submitted"
+    body = response.json()
+    # The response says the edit awaits review, and still shows the published version.
+    assert (body["status"], body["title"]) == ("published", "高镍正极回收")
+    assert body["pending_revision"]["status"] == "submitted"
+    assert body["pending_revision"]["fields"] == ["title"]
     need.refresh_from_db()
-    assert need.title == "新的标题：高镍正极回收"
-    assert need.status == ListingStatus.SUBMITTED
+    assert (need.status, need.title) == (ListingStatus.PUBLISHED, "高镍正极回收")
+    assert need.pending_changes["title"] == "新的标题：高镍正极回收"
+
+    client.logout()
+    public = client.get(need_url(need)).json()
+    assert (public["title"], public["pending_revision"]) == ("高镍正极回收", None)
+    assert [row["title"] for row in client.get(NEEDS).json()["results"]] == ["高镍正极回收"]
+
+
+def test_review_returns_or_approves_a_pending_revision(client, enterprise, headers):
+    need = NeedFactory(organization=enterprise, title="高镍正极回收")
+    client.patch(
+        need_url(need),
+        {"title": "高镍正极材料回收"},
+        content_type="application/json",
+        headers=headers,
+    )
+    client.force_login(cast_staff(ZHEJIANG))
+    returned = client.post(
+        need_url(need, "review"),
+        {"decision": "return", "note": "标题请与摘要一致"},
+        content_type="application/json",
+    )
+    assert returned.status_code == 200
+    body = returned.json()
+    assert (body["status"], body["title"], body["review_note"]) == (
+        "published",
+        "高镍正极回收",
+        "标题请与摘要一致",
+    )
+    assert body["pending_revision"]["status"] == "returned"
+    conflict_response = client.post(
+        need_url(need, "review"), {"decision": "approve"}, content_type="application/json"
+    )
+    assert conflict_response.status_code == 409
+
+    client.logout()
+    owner_view = client.get(need_url(need), headers=headers).json()
+    assert owner_view["pending_revision"]["status"] == "returned"
+    resubmitted = client.patch(
+        need_url(need), {"summary": "摘要也改了"}, content_type="application/json", headers=headers
+    )
+    assert resubmitted.json()["pending_revision"]["fields"] == ["title", "summary"]
+
+    client.force_login(cast_staff(ZHEJIANG))
+    approved = client.post(
+        need_url(need, "review"), {"decision": "approve"}, content_type="application/json"
+    ).json()
+    assert (approved["status"], approved["title"], approved["summary"]) == (
+        "published",
+        "高镍正极材料回收",
+        "摘要也改了",
+    )
+    assert approved["pending_revision"] is None
+    assert list(need.revisions.values_list("action", flat=True)[:4]) == [
+        "changes_approved",
+        "changes_submitted",
+        "changes_returned",
+        "changes_submitted",
+    ]
+
+
+def test_field_errors_and_rules_across_fields_come_back_together(client, headers):
+    response = client.post(
+        NEEDS,
+        valid_need(title="长" * 201, budget_min="300", budget_max="200"),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert error_body(response)["fields"] == {
+        "title": ["标题不能超过 200 个字（现在 201 个）。"],
+        "budget_max": ["预算上限（万元）不能低于预算下限（万元）。"],
+    }
+    assert Listing.objects.count() == 0
+
+
+def test_owner_list_with_pending_revisions_does_not_grow_in_queries(
+    client, enterprise, headers, django_assert_max_num_queries
+):
+    def add(n):
+        for _ in range(n):
+            need = NeedFactory(organization=enterprise)
+            client.patch(
+                need_url(need),
+                {"title": "改过的标题"},
+                content_type="application/json",
+                headers=headers,
+            )
+
+    add(2)
+    few, _count = _list_query_count(client, NEEDS, headers=headers)
+    add(8)
+    many, count = _list_query_count(client, NEEDS, headers=headers)
+    assert count == 10 and few == many
+    with django_assert_max_num_queries(few):
+        results = client.get(NEEDS, headers=headers).json()["results"]
+    assert {row["pending_revision"]["fields"][0] for row in results} == {"title"}
 
 
 def test_patch_with_invalid_budget_changes_nothing(client, enterprise, headers):
@@ -810,9 +971,10 @@ def test_list_query_count_does_not_grow_with_rows(
     many, count = _list_query_count(client, NEEDS, **kwargs)
     assert count == 25
     assert few == many
-    # count + page + cooperation modes; a token adds its lookup, its creator's membership and
-    # the granted-details ids; a session adds session, user, memberships and the office's cities.
-    bound = {"anonymous": 3, "token": 6, "staff": 8}[who]
+    # count + page + cooperation modes; a token adds its lookup, its creator's membership, the
+    # creator's role (what the token may do) and the granted-details ids; a session adds
+    # session, user, memberships and the office's cities.
+    bound = {"anonymous": 3, "token": 7, "staff": 8}[who]
     assert many == bound
     with django_assert_max_num_queries(bound):
         assert len(client.get(NEEDS, {"page_size": 25}, **kwargs).json()["results"]) == 25
@@ -851,11 +1013,13 @@ def test_delete_draft_is_204(client, headers):
         ListingStatus.CLOSED,
     ],
 )
-def test_delete_of_anything_but_a_draft_is_400(client, enterprise, headers, status):
+def test_delete_of_anything_but_a_draft_is_409_conflict(client, enterprise, headers, status):
     need = NeedFactory(organization=enterprise, status=status)
-    response = client.delete(need_url(need), headers=headers)
-    assert response.status_code == 400
-    assert list(error_body(response)["fields"]) == ["non_field_errors"]
+    response = client.delete(need_url(need), headers={**headers, "accept-language": "en"})
+    assert response.status_code == 409
+    assert error_body(response) == conflict(
+        "Only unsubmitted drafts can be deleted; close the listing instead."
+    )
     assert Need.objects.filter(pk=need.pk, status=status).exists()
 
 
