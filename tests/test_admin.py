@@ -1,0 +1,284 @@
+"""The back office (/admin/): every page loads for the platform administrators, in bounded
+queries; nobody else gets in; state changes go through the domain's services."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from matching.models import Match
+from notifications.models import Notification
+from organizations.models import CastOffice, Membership, Organization
+from organizations.selectors import actor_for, organization_list_for_review
+from repositories.models import ListingStatus, Need
+from subscriptions.models import Subscription
+from tests.factories import (
+    HANGZHOU,
+    ZHEJIANG,
+    AchievementFactory,
+    NeedFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    TalentFactory,
+    UserFactory,
+    api_token_for,
+    cast_staff,
+    member_of,
+    region,
+)
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+@pytest.fixture
+def superuser(client):
+    user = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(user)
+    return user
+
+
+def make_rows(count=3):
+    """A few rows of every model the back office shows."""
+    for number in range(count):
+        organization = OrganizationFactory(status=Organization.Status.PENDING)
+        member_of(organization)
+        cast_staff(f"33{number + 1:02d}00")
+        api_token_for(OrganizationFactory())
+        need = NeedFactory(status=ListingStatus.SUBMITTED)
+        achievement = AchievementFactory()
+        ProjectFactory()
+        TalentFactory()
+        Match.objects.create(
+            need=need,
+            supply_kind="achievement",
+            supply_listing=achievement,
+            supply_key=f"achievement:{achievement.pk}",
+            region=need.region,
+            score=0.9,
+            model="test",
+        )
+        Notification.objects.create(user=UserFactory(), topic="match", title=f"消息{number}")
+        Subscription.objects.create(user=UserFactory(), name=f"订阅{number}", keywords="锂电池")
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization,
+            url=f"https://hooks{number}.example.cn/",
+            secret="s3cret",
+            events=["listing.published"],
+        )
+        WebhookDelivery.objects.create(endpoint=endpoint, event="ping", payload={"n": number})
+        Group.objects.create(name=f"组{number}")
+
+
+def changelist(model):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def test_the_back_office_manages_the_platform_not_only_users():
+    registered = {model._meta.label for model in MODELS}
+    assert {
+        "organizations.Organization",
+        "organizations.CastOffice",
+        "repositories.Need",
+        "repositories.Achievement",
+        "repositories.Project",
+        "repositories.Talent",
+        "matching.Match",
+        "taxonomy.Field",
+        "taxonomy.Region",
+        "taxonomy.CooperationMode",
+    } <= registered
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_changelist_and_change_page_load_for_the_superuser(
+    client, superuser, model, django_assert_max_num_queries
+):
+    make_rows()
+    with django_assert_max_num_queries(8):
+        response = client.get(changelist(model))
+    assert response.status_code == 200
+    # Chinese headings, from the models' own verbose names.
+    assert str(model._meta.verbose_name_plural) in response.content.decode()
+    # Filters and search do not break the page.
+    model_admin = admin.site._registry[model]
+    if model_admin.search_fields:
+        assert client.get(changelist(model), {"q": "测试"}).status_code == 200
+    obj = model_admin.get_queryset(response.wsgi_request).first()
+    assert obj is not None
+    change = reverse(
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk]
+    )
+    assert client.get(change).status_code == 200
+
+
+def test_province_filter_takes_in_the_cities(client, superuser):
+    in_zhejiang = OrganizationFactory(region=region(HANGZHOU))
+    OrganizationFactory(region=region("440300"))
+    response = client.get(changelist(Organization), {"province": region(ZHEJIANG).pk})
+    assert list(response.context["cl"].result_list) == [in_zhejiang]
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: UserFactory(),
+        lambda: cast_staff(ZHEJIANG),
+    ],
+    ids=["user", "cast-staff"],
+)
+def test_people_who_are_not_staff_cannot_reach_the_back_office(client, make_user):
+    client.force_login(make_user())
+    for url in (reverse("admin:index"), changelist(Organization), changelist(Need)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+def test_staff_without_permissions_see_nothing(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(changelist(Organization)).status_code == 403
+    assert client.get(changelist(CastOffice)).status_code == 403
+
+
+# --- actions go through the services ----------------------------------------------------------
+
+
+def run_action(client, model, action, objects, **extra):
+    return client.post(
+        changelist(model),
+        {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects], **extra},
+    )
+
+
+def test_verify_action_verifies_and_tells_the_organization(client, superuser):
+    organization = OrganizationFactory(status=Organization.Status.PENDING)
+    admin_user = member_of(organization)
+    response = run_action(client, Organization, "verify", [organization])
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.VERIFIED
+    assert organization.reviewed_by == superuser
+    assert Notification.objects.get(user=admin_user).title == (
+        f"{organization.name} 已通过审核，现在可以提交信息了"
+    )
+
+
+def test_reject_action_asks_for_the_reason_first(client, superuser):
+    organization = OrganizationFactory(status=Organization.Status.PENDING)
+    asked = run_action(client, Organization, "reject", [organization])
+    assert asked.status_code == 200
+    assert asked.templates[0].name == "admin/service_action_reason.html"
+    blank = run_action(client, Organization, "reject", [organization], apply="1", note=" ")
+    assert blank.status_code == 200
+    assert blank.context["form"].errors == {"note": ["请填写原因：申请方会看到它。"]}
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.PENDING
+
+    done = run_action(
+        client, Organization, "reject", [organization], apply="1", note="营业执照不清晰"
+    )
+    assert done.status_code == 302
+    organization.refresh_from_db()
+    assert (organization.status, organization.review_note) == (
+        Organization.Status.REJECTED,
+        "营业执照不清晰",
+    )
+
+
+def test_a_refused_action_is_reported_not_forced(client, superuser):
+    verified = OrganizationFactory()
+    response = client.post(
+        changelist(Organization),
+        {"action": "verify", ACTION_CHECKBOX_NAME: [verified.pk]},
+        follow=True,
+    )
+    client_messages = [str(m) for m in response.context["messages"]]
+    assert client_messages == [f"{verified.name}: 该机构当前不在待审核状态。"]
+
+
+def test_organization_profile_and_workflow_are_read_only(client, superuser):
+    organization = OrganizationFactory(status=Organization.Status.PENDING)
+    url = reverse("admin:organizations_organization_change", args=[organization.pk])
+    client.post(url, {"status": "verified", "name": "改名"})
+    organization.refresh_from_db()
+    assert (organization.status, organization.name) != (Organization.Status.VERIFIED, "改名")
+    assert organization.status == Organization.Status.PENDING
+
+
+def test_the_platform_sets_up_a_cast_office_with_its_staff(client, superuser):
+    staff = UserFactory()
+    pending = OrganizationFactory(status=Organization.Status.PENDING, region=region(HANGZHOU))
+    response = client.post(
+        reverse("admin:organizations_castoffice_add"),
+        {
+            "name": "浙江省科协",
+            "region": region(ZHEJIANG).pk,
+            "contact_name": "李老师",
+            "contact_phone": "0571-85171234",
+            "contact_email": "",
+            "website": "",
+            "description": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-user": staff.pk,
+            "memberships-0-role": Membership.Role.MEMBER,
+            "memberships-0-status": Membership.Status.ACTIVE,
+        },
+    )
+    assert response.status_code == 302
+    office = Organization.objects.get(name="浙江省科协")
+    assert (office.kind, office.status, office.reviewed_by) == (
+        Organization.Kind.CAST_OFFICE,
+        Organization.Status.VERIFIED,
+        superuser,
+    )
+    # The new staff member reviews the province and its cities at once.
+    assert list(organization_list_for_review(actor=actor_for(user=staff))) == [pending]
+
+
+def test_a_cast_office_with_a_bad_phone_is_refused_naming_the_field(client, superuser):
+    response = client.post(
+        reverse("admin:organizations_castoffice_add"),
+        {
+            "name": "浙江省科协",
+            "region": region(ZHEJIANG).pk,
+            "contact_name": "李老师",
+            "contact_phone": "0571-8666",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["contact_phone"]
+    assert not Organization.objects.filter(name="浙江省科协").exists()
+
+
+def test_cast_offices_are_listed_apart_from_organizations(client, superuser):
+    office = OrganizationFactory(kind=Organization.Kind.CAST_OFFICE, name="杭州市科协")
+    enterprise = OrganizationFactory()
+    offices = client.get(changelist(CastOffice)).context["cl"].result_list
+    organizations = client.get(changelist(Organization)).context["cl"].result_list
+    assert [o.pk for o in offices] == [office.pk]
+    assert [o.pk for o in organizations] == [enterprise.pk]
+
+
+def test_publish_action_publishes_through_the_review_service(client, superuser):
+    need = NeedFactory(status=ListingStatus.SUBMITTED, published_at=None, expires_at=None)
+    response = run_action(client, Need, "publish", [need])
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert need.status == ListingStatus.PUBLISHED
+    assert need.expires_at is not None
+    assert need.revisions.filter(action="approved").count() == 1
+
+
+def test_listings_cannot_be_added_or_deleted_in_the_back_office(client, superuser):
+    need = NeedFactory()
+    assert client.get(reverse("admin:repositories_need_add")).status_code == 403
+    assert client.get(reverse("admin:repositories_need_delete", args=[need.pk])).status_code == 403
