@@ -165,17 +165,22 @@ def _reviewers_by_region(organizations, users):
 
 
 def demo_logins():
-    """(role, organization, username): the first demo login of each kind of organization."""
+    """(role, organization, username): the first demo login of each kind of organization, and one
+    staff login of each province's CAST office, which reviews that province's listings."""
+    memberships = {
+        membership.user.username: membership
+        for membership in Membership.objects.filter(
+            user__username__in=[spec["username"] for spec in content.USERS]
+        ).select_related("user", "organization__region")
+    }
     rows = {}
     for spec in content.USERS:
-        membership = (
-            Membership.objects.filter(user__username=spec["username"])
-            .select_related("organization")
-            .first()
-        )
-        organization = membership.organization
-        rows.setdefault(
-            organization.kind,
-            (organization.get_kind_display(), organization.name, spec["username"]),
-        )
+        organization = memberships[spec["username"]].organization
+        if organization.kind == Organization.Kind.CAST_OFFICE:
+            if organization.region.level != Region.Level.PROVINCE:
+                continue
+            key = (organization.kind, organization.region.code)
+        else:
+            key = organization.kind
+        rows.setdefault(key, (organization.get_kind_display(), organization.name, spec["username"]))
     return list(rows.values())

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         )
         logins = [(_("platform administrator"), "", "admin"), *demo_logins()]
         for role, organization, username in logins:
-            self.stdout.write(f"  {_column(role, 16)}{_column(organization, 44)}{username}")
+            self.stdout.write(f"  {_column(role, 16)}{_column(organization, 46)}{username}")
         self.stdout.write(
             f"  … and {len(content.USERS) + 1 - len(logins)} more: every demo user is listed "
             "in repositories/demo/content.py (USERS)."
