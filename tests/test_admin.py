@@ -282,3 +282,26 @@ def test_listings_cannot_be_added_or_deleted_in_the_back_office(client, superuse
     need = NeedFactory()
     assert client.get(reverse("admin:repositories_need_add")).status_code == 403
     assert client.get(reverse("admin:repositories_need_delete", args=[need.pk])).status_code == 403
+
+
+def test_staff_with_admin_permissions_still_cannot_set_up_an_office(client):
+    """Setting up an office is the platform administrators' (superusers') call, whatever the
+    admin permissions say: the service refuses."""
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="castoffice"))
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:organizations_castoffice_add"),
+        {
+            "name": "浙江省科协",
+            "region": region(ZHEJIANG).pk,
+            "contact_name": "李老师",
+            "contact_phone": "0571-85171234",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 403
+    assert not Organization.objects.filter(name="浙江省科协").exists()
