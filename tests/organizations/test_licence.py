@@ -177,3 +177,9 @@ def test_a_new_licence_replaces_the_old_file(
     assert organization.business_licence.name.endswith(".png")
     assert not storage.exists(old_name)
     assert storage.exists(organization.business_licence.name)
+
+
+def test_the_review_queue_links_the_licence(client, pending_with_licence):
+    client.force_login(cast_staff(ZHEJIANG))
+    page = client.get(reverse("repositories:review_queue"))
+    assert f'href="{licence_url(pending_with_licence)}"' in page.content.decode()
