@@ -33,18 +33,24 @@ def organization_can_review(*, actor, organization):
 
 
 def organization_reviewing_office(*, organization):
-    """The verified CAST office that verifies the organization: its city's, else its province's.
+    """The verified, staffed CAST office that verifies the organization: its city's, else its
+    province's.
 
-    None means no office covers the region, so the platform administrators verify it.
+    None means no such office covers the region, so the platform administrators verify it.
     The same offices see it in their queue: an office covers its region and that region's cities.
     """
     region = organization.region
     region_ids = [region.id] + ([region.parent_id] if region.parent_id else [])
-    offices = Organization.objects.filter(
-        kind=Organization.Kind.CAST_OFFICE,
-        status=Organization.Status.VERIFIED,
-        region_id__in=region_ids,
-    ).order_by("name_sort_key")
+    offices = (
+        Organization.objects.filter(
+            kind=Organization.Kind.CAST_OFFICE,
+            status=Organization.Status.VERIFIED,
+            region_id__in=region_ids,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("name_sort_key")
+    )
     return min(offices, key=lambda office: region_ids.index(office.region_id), default=None)
 
 

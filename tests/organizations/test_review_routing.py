@@ -102,3 +102,13 @@ def test_an_organization_that_moves_region_is_announced_to_its_new_reviewers(act
 
     assert organization.status == Organization.Status.PENDING
     assert Notification.objects.get(user=staff).title == "赣江科技有限公司 的入驻信息等待您审核"
+
+
+def test_an_office_without_staff_is_passed_over(client):
+    office(NANCHANG, "南昌市科协")
+    staff = member_of(office(JIANGXI, "江西省科协"), role=Membership.Role.MEMBER)
+
+    response = register(client, UserFactory())
+
+    assert success_message(response) == ["入驻申请已提交，江西省科协将审核您的机构。"]
+    assert Notification.objects.filter(user=staff).count() == 1
