@@ -306,14 +306,15 @@ def _display(listing, name, value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if name == "cooperation_modes":
-        labels = dict(CooperationMode.objects.values_list("code", "name"))
-        return ", ".join(labels.get(code, code) for code in value)
-    if name == "seeking":
+        labels = {mode.code: mode.label for mode in CooperationMode.objects.all()}
+    elif name == "seeking":
         labels = dict(listing.Seeking.choices)
-        return ", ".join(str(labels.get(code, code)) for code in value)
-    field = listing._meta.get_field(name)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
+    else:
+        labels = dict(listing._meta.get_field(name).flatchoices)
+    if isinstance(value, list):
+        return _(", ").join(str(labels.get(item, item)) for item in value)
+    if labels:
+        return str(labels.get(value, value))
     return _printable(value)
 
 

@@ -58,3 +58,11 @@ def field_labels(changes, instance):
         else:
             labels.append(gettext("attachments") if name == "attachments" else name)
     return gettext(", ").join(labels)
+
+
+@register.filter
+def labelled_error(message, label):
+    """A field's error message, led by the field's label unless the message already names it."""
+    if str(label) in str(message):
+        return message
+    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}

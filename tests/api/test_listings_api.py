@@ -551,7 +551,8 @@ def test_review_returns_or_approves_a_pending_revision(client, enterprise, heade
         content_type="application/json",
         headers=headers,
     )
-    client.force_login(cast_staff(ZHEJIANG))
+    staff = cast_staff(ZHEJIANG)
+    client.force_login(staff)
     returned = client.post(
         need_url(need, "review"),
         {"decision": "return", "note": "标题请与摘要一致"},
@@ -578,7 +579,7 @@ def test_review_returns_or_approves_a_pending_revision(client, enterprise, heade
     )
     assert resubmitted.json()["pending_revision"]["fields"] == ["title", "summary"]
 
-    client.force_login(cast_staff(ZHEJIANG))
+    client.force_login(staff)
     approved = client.post(
         need_url(need, "review"), {"decision": "approve"}, content_type="application/json"
     ).json()

@@ -128,22 +128,6 @@ def test_staff_of_another_region_cannot_review(author, enterprise, actor):
     assert Need.objects.get(pk=need.pk).status == ListingStatus.SUBMITTED
 
 
-def test_editing_a_published_listing_sends_it_back_to_review(author, enterprise, actor):
-    need = NeedFactory(organization=enterprise, created_by=author)
-    modes = list(CooperationMode.objects.all()[:2])
-    services.listing_update(
-        listing=need,
-        actor=actor(author),
-        data={"problem": "新的问题描述：回收率需达到98%"},
-        cooperation_modes=modes,
-    )
-    need.refresh_from_db()
-    assert need.status == ListingStatus.SUBMITTED
-    revision = need.revisions.first()
-    assert revision.action == ListingRevision.Action.EDITED
-    assert set(revision.changes) == {"problem", "cooperation_modes"}
-
-
 def test_an_edit_that_changes_nothing_records_nothing(author, enterprise, actor):
     need = NeedFactory(organization=enterprise, created_by=author)
     services.listing_update(listing=need, actor=actor(author), data={"title": need.title})

@@ -7,9 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from search.backends import get_backend
-from search.backends.base import SearchDocument, normalize
-from search.text import tokenize
 from organizations.models import Organization
 from repositories.models import (
     Achievement,
@@ -19,6 +16,9 @@ from repositories.models import (
     ListingStatus,
     Need,
 )
+from search.backends import get_backend
+from search.backends.base import SearchDocument, normalize
+from search.text import tokenize
 from taxonomy.models import CooperationMode, Field
 from tests.factories import (
     GUANGDONG,
@@ -88,7 +88,7 @@ def test_bad_input_names_each_field_in_chinese_and_keeps_what_was_typed(client, 
     # The rule across fields (a past date) shows on the first submit, with the field errors.
     assert _errors(response) == {
         "title": "标题：该字段是必填项。",
-        "budget_min": "预算下限（万元）必须大于 0，且不超过 1000000（即 100 亿元）。",
+        "budget_min": "请用数字填写预算下限（万元），例如 50 或 12.5。",
         "deadline": "期望解决时间不能早于今天。",
     }
     assert "摘要保留在表单里" in response.content.decode()
@@ -396,3 +396,101 @@ def test_field_choices_are_grouped_directions(client, author):
     form = client.get(reverse("repositories:create", kwargs={"kind": "need"})).context["form"]
     groups = [choice for choice in form.fields["field"].choices if isinstance(choice[1], list)]
     assert sum(len(options) for _, options in groups) == Field.objects.filter(level=3).count()
+
+
+def test_too_long_and_out_of_range_input_is_refused_in_the_platforms_words(client, author):
+    client.force_login(author)
+    organization = author.memberships.get().organization
+    response = client.post(
+        reverse("repositories:create", kwargs={"kind": "need"}),
+        {
+            "organization": organization.pk,
+            "title": "长" * 215,
+            "summary": "摘要",
+            "problem": "问题",
+            "region": organization.region_id,
+            "budget_min": "0",
+            "budget_max": "99999999",
+        },
+    )
+    amount = "必须大于 0，且不超过 1000000（即 100 亿元）。"
+    assert _errors(response) == {
+        "title": "标题不能超过 200 个字（现在 215 个）。",
+        "budget_min": f"预算下限（万元）{amount}",
+        "budget_max": f"预算上限（万元）{amount}",
+    }
+    assert Listing.objects.count() == 0
+
+
+def test_budgets_up_to_ten_billion_yuan_are_accepted(client, author):
+    client.force_login(author)
+    organization = author.memberships.get().organization
+    client.post(
+        reverse("repositories:create", kwargs={"kind": "need"}),
+        {
+            "organization": organization.pk,
+            "title": "一个正常的需求标题",
+            "summary": "摘要",
+            "problem": "问题",
+            "region": organization.region_id,
+            "budget_min": "0.01",
+            "budget_max": "1000000",
+        },
+    )
+    need = Need.objects.get()
+    assert (str(need.budget_min), str(need.budget_max)) == ("0.01", "1000000.00")
+
+
+def test_an_unsupported_attachment_type_is_refused_in_the_platforms_words(client, author):
+    need = NeedFactory(created_by=author, organization=author.memberships.get().organization)
+    client.force_login(author)
+    upload = reverse("repositories:attachment_upload", kwargs={"kind": "need", "pk": need.pk})
+    response = client.post(upload, {"file": SimpleUploadedFile("脚本.exe", b"MZ")}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "不支持 .exe 文件，请上传 PDF、Word、Excel、PowerPoint 文档或图片（PNG、JPG）。"
+    ]
+
+
+def test_cast_staff_are_offered_their_review_queues_not_listing_creation(client):
+    staff = cast_staff(ZHEJIANG)
+    client.force_login(staff)
+    workspace = client.get(reverse("repositories:workspace")).content.decode()
+    assert 'id="create-listing"' not in workspace
+    assert reverse("repositories:create", kwargs={"kind": "need"}) not in workspace
+    assert reverse("organizations:register") not in workspace
+    assert 'id="reviewer-actions"' in workspace
+    assert reverse("matching:review_queue") in workspace
+    for url in (
+        reverse("repositories:home"),
+        reverse("repositories:list", kwargs={"kind": "need"}),
+    ):
+        assert "/new/" not in client.get(url).content.decode()
+    response = client.get(reverse("repositories:create", kwargs={"kind": "need"}))
+    assert response["Location"] == reverse("repositories:review_queue")
+
+
+def test_members_of_an_enterprise_are_offered_listing_creation(client, author):
+    client.force_login(author)
+    workspace = client.get(reverse("repositories:workspace")).content.decode()
+    assert 'id="create-listing"' in workspace and 'id="reviewer-actions"' not in workspace
+    listing_page = client.get(reverse("repositories:list", kwargs={"kind": "need"}))
+    assert reverse("repositories:create", kwargs={"kind": "need"}) in listing_page.content.decode()
+
+
+def test_review_queue_lists_pending_revisions_in_few_queries(
+    client, author, django_assert_max_num_queries
+):
+    staff = cast_staff(ZHEJIANG)
+    organization = author.memberships.get().organization
+    NeedFactory(organization=organization, status=ListingStatus.SUBMITTED)
+    NeedFactory(organization=organization, pending_status="submitted", pending_changes={})
+    client.force_login(staff)
+    url = reverse("repositories:review_queue")
+    with django_assert_max_num_queries(12):
+        assert len(client.get(url).context["listings"]) == 2
+    NeedFactory.create_batch(
+        5, organization=organization, pending_status="submitted", pending_changes={}
+    )
+    NeedFactory(organization=organization, pending_status="returned", pending_changes={})
+    with django_assert_max_num_queries(12):
+        assert len(client.get(url).context["listings"]) == 7
