@@ -1,15 +1,64 @@
 """One error format for the whole API.
 
 {"status": 400, "code": "invalid", "message": "…", "fields": {"title": ["…"]}}
+
+A request that is well-formed but that the resource's current state does not allow (submitting
+a listing that is not a draft, reviewing one that is not awaiting review) is a conflict: 409,
+code "conflict".
 """
+
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The object's current state does not allow this.")
+    default_code = "conflict"
+
+
+@contextmanager
+def state_conflicts():
+    """Turn a service's refusal that names no field into a 409 Conflict.
+
+    Inside a state transition (submit, review, close, …) such a refusal is about the state of
+    the resource, not about the request; refusals that name a field stay 400.
+    """
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise Conflict(" ".join(error.messages)) from error
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (documentation only)."""
+
+    status = serializers.IntegerField(help_text=gettext_lazy("The HTTP status code."))
+    code = serializers.CharField(
+        help_text=gettext_lazy(
+            'What went wrong: "invalid", "parse_error", "not_authenticated", '
+            '"authentication_failed", "permission_denied", "not_found", "conflict", '
+            '"throttled", …'
+        )
+    )
+    message = serializers.CharField(help_text=gettext_lazy("The error, in the request's language."))
+    fields = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text=gettext_lazy(
+            "For invalid input: the messages for each field, by field name "
+            '("non_field_errors" for the request as a whole); empty otherwise.'
+        ),
+    )
 
 
 def _as_drf(exc):

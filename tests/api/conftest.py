@@ -1,6 +1,13 @@
 import pytest
 from django.core.cache import cache
 
+from tests.api.openapi import validate_api_responses  # noqa: F401  (a fixture, used below)
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_schema(validate_api_responses):  # noqa: F811
+    """Every response of the API in these tests is checked against api/openapi.yaml."""
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():

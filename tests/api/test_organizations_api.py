@@ -65,6 +65,7 @@ def test_contact_details_are_not_published(client, orgs):
     assert row["region"] == HANGZHOU
 
 
+@pytest.mark.openapi_exempt(reason="sends methods the schema does not have, to see 405")
 def test_organizations_are_read_only(client, orgs):
     client.force_login(member_of(orgs["verified"]))
     response = client.patch(

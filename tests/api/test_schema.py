@@ -107,3 +107,51 @@ def test_docs_page_loads_only_local_static_files(client):
         relative = asset.split("?")[0].removeprefix("/" + settings.STATIC_URL.strip("/") + "/")
         assert finders.find(relative), f"{asset} is not a static file of this project"
     assert "/api/schema/" in html
+
+
+def test_every_operation_documents_the_error_format(fresh_schema):
+    error = fresh_schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["code", "fields", "message", "status"]
+    for path, operations in fresh_schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code for code in operation["responses"] if code >= "400"}
+            assert {"401", "429"} <= errors, (method, path)
+            for code in errors:
+                content = operation["responses"][code]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def _error_codes(schema, path, method):
+    return sorted(code for code in schema["paths"][path][method]["responses"] if code >= "400")
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "codes"),
+    [
+        ("/api/v1/needs/", "get", ["400", "401", "404", "429"]),
+        ("/api/v1/needs/", "post", ["400", "401", "403", "429"]),
+        ("/api/v1/needs/{id}/", "get", ["401", "404", "429"]),
+        ("/api/v1/needs/{id}/", "delete", ["401", "403", "404", "409", "429"]),
+        ("/api/v1/needs/{id}/submit/", "post", ["401", "403", "404", "409", "429"]),
+        ("/api/v1/needs/{id}/review/", "post", ["400", "401", "403", "404", "409", "429"]),
+        ("/api/v1/taxonomy/fields/", "get", ["400", "401", "429"]),
+        ("/api/v1/webhook-deliveries/{id}/redeliver/", "post", ["401", "403", "404", "409", "429"]),
+    ],
+)
+def test_error_statuses_follow_the_view(fresh_schema, path, method, codes):
+    assert _error_codes(fresh_schema, path, method) == codes
+
+
+def test_responses_are_documented_as_always_complete_and_nullable_where_hidden(fresh_schema):
+    schemas = fresh_schema["components"]["schemas"]
+    project = schemas["Project"]
+    assert "seeking" in project["required"]
+    assert "seeking" not in schemas["ProjectRequest"].get("required", [])
+    assert project["properties"]["confidential_details"]["nullable"] is True
+    assert "nullable" not in schemas["ProjectRequest"]["properties"]["confidential_details"]
+    # OpenAPI 3.0.3 ignores `nullable` beside `allOf`: a nullable object says oneOf … or null.
+    assert project["properties"]["pending_revision"]["oneOf"] == [
+        {"$ref": "#/components/schemas/PendingRevision"},
+        {"$ref": "#/components/schemas/NullEnum"},
+    ]
+    assert schemas["Field"]["properties"]["parent"]["nullable"] is True

@@ -101,6 +101,7 @@ def test_unknown_code_is_404(client, url):
     }
 
 
+@pytest.mark.openapi_exempt(reason="sends methods the schema does not have, to see 405")
 @pytest.mark.parametrize("url", [FIELDS, REGIONS, MODES])
 def test_taxonomy_is_read_only(client, url):
     key = api_token_for(OrganizationFactory())[1]

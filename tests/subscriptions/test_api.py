@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from subscriptions.models import Frequency, Subscription
 from taxonomy.models import Field
+from tests.api.openapi import validate_api_responses  # noqa: F401  (a fixture)
 from tests.factories import (
     HANGZHOU,
     ZHEJIANG,
@@ -19,7 +20,7 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("validate_api_responses")]
 
 
 def field_of(code):
