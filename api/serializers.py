@@ -1,9 +1,21 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from organizations.models import Organization
-from repositories.models import KIND_FIELDS, Achievement, ListingKind, Need, Project, Talent
+from repositories.models import (
+    KIND_FIELDS,
+    Achievement,
+    ListingKind,
+    Need,
+    PendingStatus,
+    Project,
+    Talent,
+)
 from repositories.selectors import listing_can_see_details
+from repositories.services import listing_pending_fields
+from repositories.validators import listing_error_messages, listing_rule_errors
 from taxonomy.models import CooperationMode, Field, Region
 
 
@@ -50,12 +62,24 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
 
 
+class PendingRevisionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PendingStatus.choices)
+    submitted_at = serializers.DateTimeField()
+    fields = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The fields the revision changes.")
+    )
+
+
 class HiddenTextField(serializers.CharField):
     """Text that reads null for a caller who may not see it (documented by api.schema)."""
 
 
 class ListingSerializer(serializers.ModelSerializer):
-    """Common listing fields. Taxonomy is written and read by code (see /api/v1/taxonomy/)."""
+    """Common listing fields. Taxonomy is written and read by code (see /api/v1/taxonomy/).
+
+    Writing to a published listing stores a pending revision for review; the published
+    values stay in the representation until a reviewer approves it.
+    """
 
     confidential_details = HiddenTextField(
         label=_("confidential details"),
@@ -88,6 +112,13 @@ class ListingSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=CooperationMode.objects.all(), many=True, required=False
     )
     url = serializers.SerializerMethodField()
+    pending_revision = serializers.SerializerMethodField(
+        allow_null=True,
+        help_text=_(
+            "The edit of a published listing awaiting review or returned; shown to its "
+            "organization and the reviewing CAST office, null otherwise."
+        ),
+    )
 
     common_fields = [
         "id",
@@ -101,6 +132,7 @@ class ListingSerializer(serializers.ModelSerializer):
         "region",
         "cooperation_modes",
         "status",
+        "pending_revision",
         "review_note",
         "published_at",
         "expires_at",
@@ -121,6 +153,64 @@ class ListingSerializer(serializers.ModelSerializer):
 
     def get_url(self, listing) -> str:
         return listing.get_absolute_url()
+
+    @extend_schema_field(PendingRevisionSerializer(allow_null=True))
+    def get_pending_revision(self, listing):
+        actor = self.context["actor"]
+        if not listing.pending_status or not (
+            listing.organization_id in actor.organization_ids
+            or actor.can_review_region(listing.region_id)
+        ):
+            return None
+        return PendingRevisionSerializer(
+            {
+                "status": listing.pending_status,
+                "submitted_at": listing.submitted_at,
+                "fields": listing_pending_fields(listing),
+            }
+        ).data
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs["error_messages"] = {
+            **kwargs.get("error_messages", {}),
+            **listing_error_messages(model_field),
+        }
+        return field_class, kwargs
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            # Report the rules across fields with the field errors, not on a second try.
+            rule_errors = listing_rule_errors(
+                model=self.Meta.model, values=self._valid_values(data, failed=error.detail)
+            )
+            raise serializers.ValidationError(
+                {
+                    **{name: [message] for name, message in rule_errors.items()},
+                    **error.detail,
+                }
+            ) from error
+
+    def _valid_values(self, data, failed):
+        """The values that passed their field checks, over the stored ones."""
+        values = {}
+        if self.instance is not None:
+            values = {
+                f.name: getattr(self.instance, f.attname) for f in self.Meta.model._meta.fields
+            }
+        for name, field in self.fields.items():
+            if field.read_only or name in failed:
+                continue
+            primitive = field.get_value(data)
+            if primitive is empty:
+                continue
+            try:
+                values[field.source] = field.run_validation(primitive)
+            except serializers.ValidationError:
+                continue
+        return values
 
     def to_representation(self, listing):
         data = super().to_representation(listing)

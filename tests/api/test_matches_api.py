@@ -8,11 +8,9 @@ university. Every error comes back as {"status", "code", "message", "fields"}.
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from matching.models import Match, MatchAnswer, SupplyKind
+from matching.models import Match, MatchAnswer
 from matching.services import explanation_text
 from notifications.models import Notification
 from organizations.models import Membership, Organization
@@ -30,17 +28,11 @@ from tests.factories import (
     member_of,
     region,
 )
+from tests.matching.builders import EXPLANATION, make_match
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/matches/"
-EXPLANATION = {
-    "terms": ["红外", "开关"],
-    "field_levels": 2,
-    "region": "city",
-    "cooperation_modes": [],
-    "maturity": 5,
-}
 
 
 def match_url(match, action=None):
@@ -53,28 +45,6 @@ def error_body(response):
     assert set(body) == {"status", "code", "message", "fields"}
     assert body["status"] == response.status_code
     return body
-
-
-def make_match(need, supply, *, status=Match.Status.PROPOSED, score=0.8, **fields):
-    """A match row as the matcher would leave it (approved ones as if pushed)."""
-    team = isinstance(supply, Organization)
-    kind = SupplyKind.TEAM if team else supply.kind
-    if status == Match.Status.APPROVED:
-        fields = {"reviewed_at": timezone.now(), "pushed_at": timezone.now(), **fields}
-    return Match.objects.create(
-        need=need,
-        supply_kind=kind,
-        supply_listing=None if team else supply,
-        supply_team=supply if team else None,
-        supply_key=f"{kind}:{supply.pk}",
-        region=need.region,
-        score=score,
-        parts={"relevance": score, "dense": 0.7, "field": 1.0},
-        explanation=EXPLANATION,
-        model="test-model",
-        status=status,
-        **fields,
-    )
 
 
 def office_of(staff):
@@ -120,15 +90,33 @@ def ids(response):
 
 # --- who sees what ----------------------------------------------------------------------------
 
-SEES = ["need_member", "supply_member", "staff", "province_staff"]
+PARTIES = ["need_member", "supply_member"]
+STAFF = ["staff", "province_staff"]
 BLIND = ["other_staff", "outsider"]
 
 
-@pytest.mark.parametrize("role", SEES)
-def test_parties_and_region_staff_see_a_proposed_match(client, world, proposed, role):
+@pytest.mark.parametrize("role", PARTIES + STAFF)
+def test_parties_and_region_staff_see_an_approved_match(client, world, approved, role):
+    client.force_login(getattr(world, role))
+    assert ids(client.get(URL)) == [approved.pk]
+    assert client.get(match_url(approved)).json()["id"] == approved.pk
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_region_staff_see_a_proposed_match(client, world, proposed, role):
     client.force_login(getattr(world, role))
     assert ids(client.get(URL)) == [proposed.pk]
     assert client.get(match_url(proposed)).json()["id"] == proposed.pk
+
+
+@pytest.mark.parametrize("role", PARTIES)
+def test_the_parties_never_see_a_match_before_it_is_pushed(client, auth, world, proposed, role):
+    client.force_login(getattr(world, role))
+    assert ids(client.get(URL)) == []
+    assert client.get(match_url(proposed)).status_code == 404
+    client.logout()
+    _token, key = api_token_for(world.need_org if role == "need_member" else world.supply_org)
+    assert ids(client.get(URL, headers=auth(key))) == []
 
 
 @pytest.mark.parametrize("role", BLIND)
@@ -147,21 +135,21 @@ def test_anonymous_is_401(client, proposed):
 
 
 @pytest.mark.parametrize("side", ["need_org", "supply_org"])
-def test_each_sides_api_token_sees_the_match(client, auth, world, proposed, side):
+def test_each_sides_api_token_sees_the_match(client, auth, world, approved, side):
     _token, key = api_token_for(getattr(world, side))
-    assert ids(client.get(URL, headers=auth(key))) == [proposed.pk]
+    assert ids(client.get(URL, headers=auth(key))) == [approved.pk]
 
 
-def test_an_unrelated_organizations_token_sees_nothing(client, auth, proposed):
+def test_an_unrelated_organizations_token_sees_nothing(client, auth, approved):
     _token, key = api_token_for(OrganizationFactory())
     assert ids(client.get(URL, headers=auth(key))) == []
-    assert client.get(match_url(proposed), headers=auth(key)).status_code == 404
+    assert client.get(match_url(approved), headers=auth(key)).status_code == 404
 
 
-def test_a_token_sees_only_its_own_organizations_matches(client, auth, world, proposed):
+def test_a_token_sees_only_its_own_organizations_matches(client, auth, world, approved):
     """A person in both organizations sees both sides' matches; their token, one side's."""
     other_need = NeedFactory(organization=OrganizationFactory(region=region(HANGZHOU)))
-    other = make_match(other_need, world.achievement)
+    other = make_match(other_need, world.achievement, status=Match.Status.APPROVED)
     person = member_of(world.need_org)
     Membership.objects.create(
         user=person,
@@ -170,10 +158,10 @@ def test_a_token_sees_only_its_own_organizations_matches(client, auth, world, pr
         status=Membership.Status.ACTIVE,
     )
     client.force_login(person)
-    assert sorted(ids(client.get(URL))) == sorted([proposed.pk, other.pk])
+    assert sorted(ids(client.get(URL))) == sorted([approved.pk, other.pk])
     client.logout()
     _token, key = api_token_for(world.need_org, user=person)
-    assert ids(client.get(URL, headers=auth(key))) == [proposed.pk]
+    assert ids(client.get(URL, headers=auth(key))) == [approved.pk]
     assert client.get(match_url(other), headers=auth(key)).status_code == 404
 
 
@@ -262,15 +250,15 @@ def test_a_proposed_match_has_no_review_dates_yet(client, world, proposed):
     assert body["answers"] == []
 
 
-def test_explanation_text_follows_the_request_language(client, world, proposed):
+def test_explanation_text_follows_the_request_language(client, world, approved):
     client.force_login(world.need_member)
-    chinese = client.get(match_url(proposed)).json()["explanation_text"]
+    chinese = client.get(match_url(approved)).json()["explanation_text"]
     with translation.override("zh-hans"):
-        assert chinese == str(explanation_text(proposed))
+        assert chinese == str(explanation_text(approved))
     assert "红外、开关" in chinese
 
     client.cookies["django_language"] = "en"
-    english = client.get(match_url(proposed)).json()["explanation_text"]
+    english = client.get(match_url(approved)).json()["explanation_text"]
     assert english == "shared terms: 红外, 开关; same industry; same city; maturity TRL 5"
 
 
@@ -278,7 +266,7 @@ def test_an_expert_service_team_as_supply(client, world):
     team = OrganizationFactory(
         name="光电专家服务团", kind=Organization.Kind.SERVICE_TEAM, region=region(HANGZHOU)
     )
-    match = make_match(world.need, team)
+    match = make_match(world.need, team, status=Match.Status.APPROVED)
     client.force_login(member_of(team))
     body = client.get(match_url(match)).json()
     assert body["supply"] == {
@@ -290,26 +278,31 @@ def test_an_expert_service_team_as_supply(client, world):
     }
 
 
-def test_listing_does_not_query_per_match(client, world):
-    def queries():
-        client.force_login(world.staff)
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(URL).status_code == 200
-        return len(captured)
-
-    first = make_match(world.need, world.achievement, status=Match.Status.APPROVED)
-    MatchAnswer.objects.create(
-        match=first, organization=world.need_org, answer=MatchAnswer.Answer.INTERESTED
-    )
-    baseline = queries()
-    for index in range(4):
-        supply = AchievementFactory(organization=OrganizationFactory(name=f"供给方{index}"))
-        match = make_match(world.need, supply, status=Match.Status.APPROVED)
-        MatchAnswer.objects.create(
-            match=match, organization=supply.organization, answer=MatchAnswer.Answer.CONTACTED
+@pytest.mark.parametrize(("person", "count"), [("staff", 3), ("staff", 12), ("need_member", 12)])
+def test_listing_does_not_query_per_match(
+    client, world, django_assert_max_num_queries, person, count
+):
+    """Matches of every kind, each with an answer and cooperation modes to name: the same
+    handful of queries for 3 matches as for 12."""
+    explanation = {**EXPLANATION, "cooperation_modes": ["transfer", "license"]}
+    for index in range(count):
+        if index % 3 == 2:
+            supply = OrganizationFactory(kind=Organization.Kind.SERVICE_TEAM)
+            answering = supply
+        else:
+            supply = AchievementFactory(organization=OrganizationFactory(name=f"供给方{index}"))
+            answering = supply.organization
+        match = make_match(
+            world.need, supply, status=Match.Status.APPROVED, explanation=explanation
         )
-    make_match(world.need, OrganizationFactory(kind=Organization.Kind.SERVICE_TEAM))
-    assert queries() == baseline
+        MatchAnswer.objects.create(
+            match=match, organization=answering, answer=MatchAnswer.Answer.CONTACTED
+        )
+    client.force_login(getattr(world, person))
+    with django_assert_max_num_queries(9):
+        response = client.get(URL, {"page_size": 50})
+    assert len(ids(response)) == count
+    assert "双方均接受" in response.json()["results"][0]["explanation_text"]
 
 
 # --- filters and ordering ---------------------------------------------------------------------
@@ -487,10 +480,11 @@ def test_both_sides_answer_separately(client, auth, world, approved):
 
 
 def test_a_proposed_match_cannot_be_answered(client, world, proposed):
+    """The parties do not even see it until it is pushed."""
     client.force_login(world.need_member)
     response = answer(client, proposed, answer="interested")
-    assert response.status_code == 400
-    assert list(error_body(response)["fields"]) == ["answer"]
+    assert response.status_code == 404
+    assert error_body(response)["code"] == "not_found"
     assert not MatchAnswer.objects.exists()
 
 
@@ -626,7 +620,7 @@ def test_a_match_is_reviewed_once(client, world, proposed, first):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("need_member", 403), ("supply_member", 403), ("other_staff", 404), ("outsider", 404)],
+    [("need_member", 404), ("supply_member", 404), ("other_staff", 404), ("outsider", 404)],
 )
 def test_only_the_regions_staff_review(client, world, proposed, role, status):
     client.force_login(getattr(world, role))
@@ -640,10 +634,19 @@ def test_only_the_regions_staff_review(client, world, proposed, role, status):
     assert not match_notifications().exists()
 
 
+def test_a_party_cannot_review_a_match_pushed_to_it(client, world, approved):
+    client.force_login(world.need_member)
+    response = review(client, approved, decision="reject", note="不需要")
+    assert response.status_code == 403
+    assert error_body(response)["code"] == "permission_denied"
+    approved.refresh_from_db()
+    assert approved.status == Match.Status.APPROVED
+
+
 def test_a_partys_token_cannot_review(client, auth, world, proposed):
     _token, key = api_token_for(world.need_org)
     response = review(client, proposed, headers=auth(key), decision="approve")
-    assert response.status_code == 403
+    assert response.status_code == 404
     proposed.refresh_from_db()
     assert proposed.status == Match.Status.PROPOSED
 
@@ -680,3 +683,153 @@ def test_matches_are_read_only(client, world, proposed):
     for method in (client.put, client.patch, client.delete):
         assert method(match_url(proposed), {}, content_type="application/json").status_code == 405
     assert client.post(URL, {}, content_type="application/json").status_code == 405
+
+
+# --- reviewing one need's proposals at once ---------------------------------------------------
+
+BULK_URL = f"{URL}bulk-review/"
+
+
+def bulk_review(client, headers=None, **data):
+    return client.post(BULK_URL, data, content_type="application/json", headers=headers or {})
+
+
+@pytest.fixture
+def three_proposals(world):
+    """Three proposals for the need, best first, and one for another need of the region."""
+    matches = [
+        make_match(world.need, AchievementFactory(organization=world.supply_org), score=score)
+        for score in (0.9, 0.7, 0.5)
+    ]
+    other_need = NeedFactory(organization=OrganizationFactory(region=region(HANGZHOU)))
+    make_match(other_need, world.achievement, score=0.95)
+    return matches
+
+
+def statuses():
+    return dict(Match.objects.values_list("pk", "status"))
+
+
+def test_bulk_approve_reviews_every_proposal_of_the_need(client, world, three_proposals):
+    client.force_login(world.staff)
+    others = {pk for pk in statuses() if pk not in {m.pk for m in three_proposals}}
+    response = bulk_review(client, need=world.need.pk, decision="approve")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert [row["id"] for row in body] == [m.pk for m in three_proposals]
+    assert {row["status"] for row in body} == {"approved"}
+    assert all(row["pushed_at"] for row in body)
+    assert {statuses()[pk] for pk in others} == {"proposed"}
+    # Each is pushed as a single approval is: both sides hear of every one.
+    members = set(
+        Membership.objects.filter(
+            organization__in=[world.need_org, world.supply_org], status=Membership.Status.ACTIVE
+        ).values_list("user_id", flat=True)
+    )
+    for match in three_proposals:
+        told = match_notifications().filter(url=match.get_absolute_url())
+        assert set(told.values_list("user_id", flat=True)) == members
+
+
+def test_bulk_reject_of_chosen_proposals_with_one_reason(client, world, three_proposals):
+    best, middle, worst = three_proposals
+    client.force_login(world.province_staff)
+    response = bulk_review(
+        client,
+        need=world.need.pk,
+        decision="reject",
+        note="领域不符",
+        matches=[middle.pk, worst.pk],
+    )
+    assert response.status_code == 200, response.json()
+    assert [row["id"] for row in response.json()] == [middle.pk, worst.pk]
+    assert (statuses()[best.pk], statuses()[middle.pk], statuses()[worst.pk]) == (
+        "proposed",
+        "rejected",
+        "rejected",
+    )
+    assert set(Match.objects.filter(status="rejected").values_list("review_note", flat=True)) == {
+        "领域不符"
+    }
+    assert not match_notifications().exists()
+
+
+def test_the_offices_token_reviews_in_bulk(client, auth, world, three_proposals):
+    _token, key = api_token_for(office_of(world.staff))
+    response = bulk_review(client, headers=auth(key), need=world.need.pk, decision="approve")
+    assert response.status_code == 200, response.json()
+    assert len(response.json()) == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"decision": "approve"}, "need"),
+        ({"need": "一号", "decision": "approve"}, "need"),
+        ({"decision": "maybe"}, "decision"),
+        ({"decision": "reject"}, "note"),
+        ({"decision": "reject", "note": "  "}, "note"),
+        ({"decision": "approve", "matches": []}, "matches"),
+        ({"decision": "approve", "matches": "all"}, "matches"),
+    ],
+)
+def test_bad_bulk_reviews_are_400_naming_the_field_and_change_nothing(
+    client, world, three_proposals, data, field
+):
+    client.force_login(world.staff)
+    data = {"need": world.need.pk, **data} if field != "need" or "need" in data else data
+    response = bulk_review(client, **data)
+    assert response.status_code == 400
+    body = error_body(response)
+    assert body["code"] == "invalid"
+    assert list(body["fields"]) == [field]
+    assert set(statuses().values()) == {"proposed"}
+    assert not match_notifications().exists()
+
+
+def test_bulk_review_is_all_or_nothing(client, world, three_proposals):
+    """A chosen match was reviewed meanwhile, or belongs to another need: nothing changes."""
+    best, middle, worst = three_proposals
+    other = Match.objects.exclude(need=world.need).get()
+    Match.objects.filter(pk=worst.pk).update(status=Match.Status.REJECTED)
+    client.force_login(world.staff)
+    for chosen in ([best.pk, worst.pk], [best.pk, other.pk]):
+        response = bulk_review(client, need=world.need.pk, decision="approve", matches=chosen)
+        assert response.status_code == 400
+        assert list(error_body(response)["fields"]) == ["matches"]
+    assert statuses()[best.pk] == "proposed"
+    assert not match_notifications().exists()
+
+
+def test_bulk_review_of_a_need_with_nothing_left_to_review(client, world, approved):
+    client.force_login(world.staff)
+    response = bulk_review(client, need=world.need.pk, decision="approve")
+    assert response.status_code == 400
+    assert list(error_body(response)["fields"]) == ["need"]
+
+
+@pytest.mark.parametrize("role", ["other_staff", "outsider"])
+def test_a_need_out_of_sight_is_400_for_bulk_review(client, world, three_proposals, role):
+    client.force_login(getattr(world, role))
+    response = bulk_review(client, need=world.need.pk, decision="approve")
+    assert response.status_code == 400
+    assert list(error_body(response)["fields"]) == ["need"]
+    assert set(statuses().values()) == {"proposed"}
+
+
+def test_a_party_cannot_review_in_bulk(client, auth, world, three_proposals, approved):
+    """The parties see only what was pushed to them, and review none of it."""
+    client.force_login(world.need_member)
+    response = bulk_review(client, need=world.need.pk, decision="approve")
+    assert response.status_code == 403
+    assert error_body(response)["code"] == "permission_denied"
+    client.logout()
+    _token, key = api_token_for(world.need_org)
+    response = bulk_review(client, headers=auth(key), need=world.need.pk, decision="approve")
+    assert response.status_code == 403
+    assert statuses()[three_proposals[0].pk] == "proposed"
+
+
+def test_anonymous_cannot_review_in_bulk(client, world, three_proposals):
+    response = bulk_review(client, need=world.need.pk, decision="approve")
+    assert response.status_code == 401
