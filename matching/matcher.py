@@ -41,7 +41,17 @@ def encode(texts, *, role):
     return encoder.embed_passages(texts)
 
 
-def search_documents(profiles, *, embed=encode, filters=None):
+def search_filters(profile):
+    """What a search may be narrowed by: the province, and the field at every level."""
+    filters = {}
+    if profile.province:
+        filters["province"] = profile.province
+    if profile.fields:
+        filters["field"] = list(profile.fields)
+    return filters
+
+
+def search_documents(profiles, *, embed=encode):
     """The SearchDocuments of `profiles` (one per passage, and one for the title), embedded as
     passages."""
     profiles = list(profiles)
@@ -58,7 +68,7 @@ def search_documents(profiles, *, embed=encode, filters=None):
                     tokens=tokenize(passage),
                     vector=vectors[position],
                     model=encoder.model_id(),
-                    filters=(filters or {}).get(profile.id, {}),
+                    filters=search_filters(profile),
                 )
             )
             position += 1
@@ -70,6 +80,7 @@ def search_documents(profiles, *, embed=encode, filters=None):
                 tokens=[],
                 vector=vectors[position],
                 model=encoder.model_id(),
+                filters=search_filters(profile),
             )
         )
         position += 1

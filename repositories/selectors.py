@@ -94,17 +94,21 @@ def _rank_annotation(pks):
     )
 
 
-def listing_keyword_search(listings, *, kind, query):
+def listing_keyword_search(listings, *, kind, query, index_filters=None):
     """`listings` narrowed to the query, most relevant first (then newest).
 
     Listings holding every word come first, by BM25; when there are fewer than FEW_RESULTS,
     the listings best matching some of the words (BM25) or the meaning (e5) follow, fused by
     reciprocal rank. The browse pages and the API rank alike through this one function.
+    `index_filters` narrow the ranking as `listings` are narrowed (province, field code), so
+    that its depth is spent on listings that can be shown.
     """
     order = ["relevance_rank", "-published_at", "-id"]
     if not tokenize(query):
         return KeywordResults(listings.order_by("-published_at", "-id"))
-    by_keywords = rank_by_keywords(kind=kind, query=query, limit=RELEVANCE_DEPTH)
+    by_keywords = rank_by_keywords(
+        kind=kind, query=query, limit=RELEVANCE_DEPTH, filters=index_filters
+    )
     every_word = listings.filter(keyword_q(query))
     if every_word.count() >= FEW_RESULTS:
         ranked = every_word.annotate(relevance_rank=_rank_annotation(by_keywords))
@@ -114,6 +118,7 @@ def listing_keyword_search(listings, *, kind, query):
         query=query,
         limit=BROADENED_RESULTS,
         min_similarity=SEMANTIC_MIN_SIMILARITY,
+        filters=index_filters,
     )
     exact = set(every_word.values_list("pk", flat=True))
     fused = reciprocal_rank_fusion(
@@ -144,10 +149,13 @@ def listing_search(
     first, or with a keyword query the most relevant first (see listing_keyword_search)."""
     model = MODEL_BY_KIND[kind]
     listings = queryset if queryset is not None else model.objects.filter(_live_q())
+    index_filters = {}
     if field is not None:
         listings = listings.filter(field__code__startswith=field.code)
+        index_filters["field"] = field.code
     if region is not None:
         listings = listings.filter(Q(region=region) | Q(region__parent=region))
+        index_filters["province"] = region.province.code
     if cooperation_mode is not None:
         listings = listings.filter(cooperation_modes=cooperation_mode)
     if maturity and kind == ListingKind.ACHIEVEMENT:
@@ -155,7 +163,9 @@ def listing_search(
     if published_within_days:
         since = timezone.now() - timedelta(days=published_within_days)
         listings = listings.filter(published_at__gte=since)
-    results = listing_keyword_search(listings, kind=kind, query=query)
+    results = listing_keyword_search(
+        listings, kind=kind, query=query, index_filters=index_filters or None
+    )
     results.listings = _with_relations(results.listings).distinct()
     return results
 

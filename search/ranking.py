@@ -15,28 +15,37 @@ from search.text import tokenize
 logger = logging.getLogger(__name__)
 
 
-def rank_by_keywords(*, kind: str, query: str, limit: int) -> list[int]:
-    """Pks by BM25 of the query's tokens; a document needs only one of them."""
+def rank_by_keywords(
+    *, kind: str, query: str, limit: int, filters: dict | None = None
+) -> list[int]:
+    """Pks by BM25 of the query's tokens; a document needs only one of them. `filters` narrow
+    by what the documents were indexed with (province, field codes)."""
     try:
-        results = get_backend().keyword_search(tokenize(query), kinds=[kind], k=limit)
+        results = get_backend().keyword_search(
+            tokenize(query), kinds=[kind], k=limit, filters=filters
+        )
     except Exception:
         logger.exception("keyword ranking failed; listings stay in date order")
         return []
     return list(dict.fromkeys(owner_pk(doc_id) for doc_id, _score in results))
 
 
-def rank_by_meaning(*, kind: str, query: str, limit: int, min_similarity: float) -> list[int]:
+def rank_by_meaning(
+    *, kind: str, query: str, limit: int, min_similarity: float, filters: dict | None = None
+) -> list[int]:
     """Pks whose passages or title are at least `min_similarity` (cosine) from the query."""
     prefix = f"{kind}:"
     try:
         vector = encoder.embed_queries([query])[0]
         backend = get_backend()
         model = encoder.model_id()
-        hits = backend.vector_search(vector, model=model, kinds=[kind], k=limit)
+        hits = backend.vector_search(vector, model=model, kinds=[kind], k=limit, filters=filters)
         # Titles of every kind share one vector space; keep this kind's.
         hits += [
             hit
-            for hit in backend.vector_search(vector, model=model, kinds=[TITLE_KIND], k=4 * limit)
+            for hit in backend.vector_search(
+                vector, model=model, kinds=[TITLE_KIND], k=4 * limit, filters=filters
+            )
             if hit[0].startswith(prefix)
         ]
     except Exception:

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from matching import indexing
 from search.backends import get_backend
-from tests.factories import AchievementFactory
+from search.ranking import rank_by_keywords
+from tests.factories import HANGZHOU, SHENZHEN, AchievementFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,21 @@ def test_the_api_q_ranks_as_the_browse_page(client, indexed):
     response = client.get(reverse("api:achievement-list"), {"q": "焊缝视觉检测"})
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [weld.pk]
+
+
+def test_the_ranking_is_narrowed_as_the_page_is(settings, tmp_path, real_model):
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    here = AchievementFactory(title="焊缝缺陷检测系统", region=region(HANGZHOU))
+    there = AchievementFactory(title="焊缝缺陷检测装置", region=region(SHENZHEN))
+    for listing in (here, there):
+        indexing.index_listing(listing.pk)
+    zhejiang = region(HANGZHOU).province.code
+    assert set(rank_by_keywords(kind="achievement", query="焊缝", limit=10)) == {here.pk, there.pk}
+    narrowed = rank_by_keywords(
+        kind="achievement", query="焊缝", limit=10, filters={"province": zhejiang}
+    )
+    assert narrowed == [here.pk]
+    by_field = rank_by_keywords(
+        kind="achievement", query="焊缝", limit=10, filters={"field": here.field.parent.code}
+    )
+    assert here.pk in by_field
