@@ -7,12 +7,27 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from notifications.models import Notification
+from organizations.models import Organization
 from repositories import services
-from repositories.models import Listing, ListingRevision, ListingStatus, Need, PendingStatus
+from repositories.models import (
+    Listing,
+    ListingRevision,
+    ListingStatus,
+    Need,
+    PendingStatus,
+    Talent,
+)
 from repositories.selectors import listing_list_for_review
 from repositories.signals import listing_changed
 from taxonomy.models import CooperationMode
-from tests.factories import HANGZHOU, NeedFactory, OrganizationFactory, cast_staff, member_of
+from tests.factories import (
+    HANGZHOU,
+    NeedFactory,
+    OrganizationFactory,
+    TalentFactory,
+    cast_staff,
+    member_of,
+)
 from tests.factories import region as region_of
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +264,7 @@ def test_a_typo_fix_keeps_the_listing_online_until_the_reviewer_approves_it(
     assert f'id="review-listing-{need.pk}"' in queue and "已发布信息的修改" in queue
     review_page = client.get(need.get_absolute_url()).text
     assert "通过并发布修改" in review_page and "退回修改" in review_page
+    assert 'id="pending-changes"' in review_page and NEW_TITLE in review_page
     client.post(
         reverse("repositories:review", kwargs={"kind": "need", "pk": need.pk}),
         {"decision": "approve", "note": ""},
@@ -275,3 +291,16 @@ def test_a_returned_revision_never_shows_returned_beside_published(client, need,
     workspace = client.get(reverse("repositories:workspace")).text
     badges = re.findall(r'class="badge badge-status-[a-z]+">([^<]+)<', workspace)
     assert badges == ["已发布 · 修改被退回"]
+
+
+def test_a_talents_societies_wait_with_the_revision(author, enterprise, staff, actor):
+    first, second = (OrganizationFactory(kind=Organization.Kind.SOCIETY) for _ in range(2))
+    talent = TalentFactory(organization=enterprise, created_by=author)
+    talent.societies.set([first])
+    services.listing_update(listing=talent, actor=actor(author), data={}, societies=[second])
+    stored = Talent.objects.get(pk=talent.pk)
+    assert list(stored.societies.all()) == [first]
+    assert services.listing_pending_fields(stored) == ["societies"]
+
+    services.listing_review(listing=stored, actor=actor(staff), approve=True)
+    assert list(Talent.objects.get(pk=talent.pk).societies.all()) == [second]
