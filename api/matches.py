@@ -11,7 +11,6 @@ with their office's token). Both run through matching.services, whose errors com
 API's error format (api/errors.py).
 """
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +31,7 @@ from matching.selectors import (
 )
 from repositories.models import Listing
 from taxonomy.models import Region
+from taxonomy.selectors import within_regions_q
 
 
 class MatchOrganizationSerializer(serializers.Serializer):
@@ -232,7 +232,7 @@ class MatchFilter(filters.FilterSet):
         fields = ["need", "supply_kind", "status", "region", "min_score"]
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(Q(region=value) | Q(region__parent=value))
+        return queryset.filter(within_regions_q(value))
 
 
 class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,7 +1,6 @@
 """REST API. Every queryset starts from what the request's actor may see."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -23,6 +22,7 @@ from repositories.selectors import (
     listing_list_visible,
 )
 from taxonomy.models import CooperationMode, Field, Region
+from taxonomy.selectors import within_regions_q
 
 
 class FieldViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -110,7 +110,7 @@ class ListingFilter(filters.FilterSet):
         return queryset.filter(field__code__startswith=value.code)
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(Q(region=value) | Q(region__parent=value))
+        return queryset.filter(within_regions_q(value))
 
 
 class AchievementFilter(ListingFilter):

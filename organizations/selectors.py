@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from organizations.models import ApiToken, Membership, Organization
+from taxonomy.selectors import within_regions_q
 
 
 def membership_list_active(*, user):
@@ -88,7 +89,7 @@ def organization_list_public(*, kind=None, query="", province=None, city=None):
     if city is not None:
         qs = qs.filter(region=city)
     elif province is not None:
-        qs = qs.filter(Q(region=province) | Q(region__parent=province))
+        qs = qs.filter(within_regions_q(province))
     return qs.order_by("name_sort_key", "name")
 
 

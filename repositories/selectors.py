@@ -18,6 +18,7 @@ from repositories.models import (
 from search.backends.base import reciprocal_rank_fusion
 from search.ranking import rank_by_keywords, rank_by_meaning
 from search.text import tokenize
+from taxonomy.selectors import within_regions_q
 
 # Keyword results ranked by BM25 from the search index; any further matches follow by date.
 RELEVANCE_DEPTH = 500
@@ -125,11 +126,18 @@ def listing_keyword_search(listings, *, kind, query, index_filters=None):
         [[(pk, None) for pk in by_keywords[:BROADENED_RESULTS]], [(pk, None) for pk in by_meaning]]
     )
     related = [pk for pk, _score in fused if pk not in exact][:BROADENED_RESULTS]
-    # Exact ones first in BM25 order, then the related ones in fused order.
+    # Exact ones first in BM25 order (those the index did not rank by date), then the related
+    # ones in fused order.
     exact_ranked = [pk for pk in by_keywords if pk in exact]
-    exact_ranked += sorted(exact - set(exact_ranked))
-    combined = listings.filter(pk__in=exact_ranked + related).annotate(
-        relevance_rank=_rank_annotation(exact_ranked + related)
+    unranked_rank = len(exact_ranked)
+    ranks = {pk: rank for rank, pk in enumerate(exact_ranked)}
+    ranks.update((pk, unranked_rank) for pk in exact - set(exact_ranked))
+    ranks.update((pk, unranked_rank + 1 + rank) for rank, pk in enumerate(related))
+    combined = listings.filter(pk__in=ranks).annotate(
+        relevance_rank=Case(
+            *(When(pk=pk, then=Value(rank)) for pk, rank in ranks.items()),
+            output_field=IntegerField(),
+        )
     )
     return KeywordResults(combined.order_by(*order), broadened=bool(related))
 
@@ -154,7 +162,7 @@ def listing_search(
         listings = listings.filter(field__code__startswith=field.code)
         index_filters["field"] = field.code
     if region is not None:
-        listings = listings.filter(Q(region=region) | Q(region__parent=region))
+        listings = listings.filter(within_regions_q(region))
         index_filters["province"] = region.province.code
     if cooperation_mode is not None:
         listings = listings.filter(cooperation_modes=cooperation_mode)

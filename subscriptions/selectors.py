@@ -9,6 +9,7 @@ from repositories.models import Listing
 from subscriptions.keywords import keyword_phrases, keywords_match, phrase_tokens
 from subscriptions.models import Subscription, SubscriptionHit
 from taxonomy.models import Field, Region
+from taxonomy.selectors import within_regions_q
 
 PREVIEW_SCAN = 500  # at most this many of the latest candidates are checked for keywords
 _SCAN_BATCH = 50
@@ -99,7 +100,7 @@ def subscription_preview(*, user, kinds=(), fields=(), regions=(), keywords="", 
         )
     regions = list(regions)
     if regions:
-        listings = listings.filter(Q(region__in=regions) | Q(region__parent__in=regions))
+        listings = listings.filter(within_regions_q(regions))
     phrases = [tokens for tokens in map(phrase_tokens, keyword_phrases(keywords)) if tokens]
     if phrases:
         any_phrase = Q()

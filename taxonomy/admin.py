@@ -1,10 +1,10 @@
 """The shared vocabularies in the back office, and a province filter the other admins reuse."""
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from taxonomy.models import CooperationMode, Field, Region
+from taxonomy.selectors import within_regions_q
 
 
 class ProvinceListFilter(admin.SimpleListFilter):
@@ -20,7 +20,7 @@ class ProvinceListFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(Q(region_id=self.value()) | Q(region__parent_id=self.value()))
+        return queryset.filter(within_regions_q(self.value()))
 
 
 class TaxonomyAdmin(admin.ModelAdmin):

@@ -1,7 +1,17 @@
 from functools import lru_cache
 
+from django.db.models import Q
+
 from search.text import tokenize
-from taxonomy.models import CooperationMode, Field
+from taxonomy.models import CooperationMode, Field, Region
+
+
+def within_regions_q(regions, *, lookup: str = "region") -> Q:
+    """Rows whose region (`lookup`) is one of `regions` or a city of one: a province covers
+    its cities. `regions`: Regions, their ids, or one of either."""
+    if isinstance(regions, Region | int | str):
+        regions = [regions]
+    return Q(**{f"{lookup}__in": regions}) | Q(**{f"{lookup}__parent__in": regions})
 
 
 @lru_cache(maxsize=1)
