@@ -56,7 +56,11 @@ def test_an_imported_row_is_announced_once(enterprise, author, announced):
         organization=enterprise,
         user=author,
         external_id="n-1",
-        data={"title": "锂电池回收中钴镍高效分离", "problem": "钴镍回收率低于90%，酸耗高。"},
+        data={
+            "title": "锂电池回收中钴镍高效分离",
+            "summary": "寻求湿法回收工艺中钴镍分离的新方法。",
+            "problem": "钴镍回收率低于90%，酸耗高。",
+        },
         cooperation_modes=[],
         status=ListingStatus.PUBLISHED,
     )
@@ -70,7 +74,11 @@ def test_a_bulk_load_announces_nothing_row_by_row(enterprise, author, announced)
             organization=enterprise,
             user=author,
             external_id="n-2",
-            data={"title": "高温合金叶片精密铸造", "problem": "叶片铸造缺陷率高，需要新工艺。"},
+            data={
+                "title": "高温合金叶片精密铸造",
+                "summary": "寻求高温合金叶片精密铸造的新工艺。",
+                "problem": "叶片铸造缺陷率高，需要新工艺。",
+            },
             cooperation_modes=[],
             status=ListingStatus.PUBLISHED,
         )
