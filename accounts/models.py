@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # PIPL: when the person agreed to the user agreement and privacy policy, and to which version.
+    terms_version = models.CharField(_("version of the terms agreed to"), max_length=16, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms agreed to at"), null=True, blank=True)
 
     def __str__(self):
         return self.display_name or self.username

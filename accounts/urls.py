@@ -6,6 +6,8 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("agreement/", views.legal_document, {"document": "agreement"}, name="agreement"),
+    path("privacy/", views.legal_document, {"document": "privacy"}, name="privacy"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

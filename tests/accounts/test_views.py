@@ -5,7 +5,9 @@ import re
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.legal import TERMS_VERSION
 from accounts.models import User
 from tests.factories import UserFactory
 
@@ -27,6 +29,7 @@ def sign_up_data(**overrides):
         "phone": "13800000001",
         "password1": "Tide-pool-7391",
         "password2": "Tide-pool-7391",
+        "accept_terms": "on",
     }
     data.update(overrides)
     return data
@@ -49,7 +52,13 @@ def test_sign_up_page(client):
         "phone",
         "password1",
         "password2",
+        "accept_terms",
     }
+    page = response.content.decode()
+    assert (
+        '我已阅读并同意<a href="/accounts/agreement/" target="_blank">《用户协议》</a>'
+        '和<a href="/accounts/privacy/" target="_blank">《隐私政策》</a>。'
+    ) in page
 
 
 def test_sign_up_logs_in_and_goes_to_organization_registration(client):
@@ -63,6 +72,9 @@ def test_sign_up_logs_in_and_goes_to_organization_registration(client):
         "zhangwei@example.cn",
         "13800000001",
     )
+    # The consent (PIPL): to which version of the terms, and when.
+    assert user.terms_version == TERMS_VERSION
+    assert timezone.now() - user.terms_accepted_at < timezone.timedelta(minutes=1)
     assert user.check_password("Tide-pool-7391")
     assert str(logged_in_user_id(client)) == str(user.pk)
     assert client.get(response.url).status_code == 200
@@ -76,6 +88,7 @@ def test_sign_up_logs_in_and_goes_to_organization_registration(client):
         pytest.param({"email": ""}, "email", id="no-email"),
         pytest.param({"email": "zhangwei@"}, "email", id="bad-email"),
         pytest.param({"username": "taken"}, "username", id="duplicate-username"),
+        pytest.param({"accept_terms": ""}, "accept_terms", id="terms-not-accepted"),
         pytest.param({"password2": "Tide-pool-7392"}, "password2", id="password-mismatch"),
         pytest.param({"password1": "12345678", "password2": "12345678"}, "password2", id="weak"),
         pytest.param({"password1": "abc", "password2": "abc"}, "password2", id="short"),
@@ -95,6 +108,63 @@ def test_sign_up_errors_create_no_user(client, overrides, field):
     assert f'data-field="{field}"' in response.content.decode()
     assert User.objects.count() == 1
     assert logged_in_user_id(client) is None
+
+
+def test_sign_up_without_consent_says_so_and_keeps_what_was_typed(client):
+    data = sign_up_data()
+    del data["accept_terms"]
+    response = client.post(SIGN_UP, data)
+    assert response.context["form"].errors["accept_terms"] == ["勾选此项后方可注册。"]
+    page = response.content.decode()
+    assert 'value="zhangwei@example.cn"' in page
+    assert 'value="张伟"' in page
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "heading", "phrases"),
+    [
+        pytest.param(
+            "/accounts/agreement/",
+            "zh-hans",
+            "TechBridge 科技供需对接平台用户协议",
+            ["机构入驻与审核", "适用中华人民共和国法律"],
+            id="agreement-zh",
+        ),
+        pytest.param(
+            "/accounts/privacy/",
+            "zh-hans",
+            "TechBridge 科技供需对接平台隐私政策",
+            ["我们收集哪些信息", "为什么收集", "保存多久", "查阅、复制、更正和删除"],
+            id="privacy-zh",
+        ),
+        pytest.param(
+            "/accounts/agreement/",
+            "en",
+            "TechBridge user agreement",
+            ["Organizations and review"],
+            id="agreement-en",
+        ),
+        pytest.param(
+            "/accounts/privacy/",
+            "en",
+            "TechBridge privacy policy",
+            ["What we collect", "How long", "access, copy, correct and delete"],
+            id="privacy-en",
+        ),
+    ],
+)
+def test_legal_documents(client, settings, path, language, heading, phrases):
+    settings.PRIVACY_CONTACT_EMAIL = "pi@techbridge.example.cn"
+    client.cookies["django_language"] = language
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<h1 class="h3 mb-1">{heading}</h1>' in page
+    assert f'data-version="{TERMS_VERSION}"' in page
+    assert 'href="mailto:pi@techbridge.example.cn"' in page
+    for phrase in phrases:
+        assert phrase in page
 
 
 def test_sign_up_django_messages_are_in_chinese(client):
