@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import AutoApproveRule, MatchAnswer
+from matching.selectors import match_score_ceiling
 
 DECISIONS = [("approve", _("approve")), ("reject", _("reject"))]
 
@@ -61,8 +62,27 @@ class MatchAnswerForm(forms.Form):
         return data
 
 
-class AutoApproveRuleForm(forms.ModelForm):
-    class Meta:
-        model = AutoApproveRule
-        fields = ["enabled", "min_score"]
-        widgets = {"min_score": forms.NumberInput({"step": "0.05", "min": "0", "max": "2"})}
+class AutoApproveRuleForm(forms.Form):
+    """A region's automatic approval, its threshold in the match percentage people see."""
+
+    enabled = forms.BooleanField(label=_("approve automatically"), required=False)
+    min_match = forms.IntegerField(
+        label=_("from a match of (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("The match percentage shown with each proposal."),
+    )
+
+    @classmethod
+    def for_rule(cls, rule, **kwargs):
+        """The form showing `rule` (None: the defaults)."""
+        min_score = rule.min_score if rule else AutoApproveRule._meta.get_field("min_score").default
+        initial = {
+            "enabled": bool(rule and rule.enabled),
+            "min_match": round(100 * min_score / match_score_ceiling()),
+        }
+        return cls(initial=initial, **kwargs)
+
+    def min_score(self):
+        """The threshold as the matcher's score."""
+        return self.cleaned_data["min_match"] / 100 * match_score_ceiling()

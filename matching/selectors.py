@@ -1,8 +1,10 @@
 """Reads of matches, scoped to what the actor may see."""
 
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 
+from matching.matcher import STRUCTURE
 from matching.models import Match, MatchAnswer
 from repositories.models import Listing
 from taxonomy.models import CooperationMode
@@ -93,6 +95,13 @@ def match_review_queue_needs(*, actor):
         )
         .order_by("-best_score", "-pk")
     )
+
+
+def match_score_ceiling():
+    """The highest score the matcher can give (full relevance and every bonus): people read
+    scores as a percentage of it."""
+    weights = settings.MATCHING["weights"]
+    return 1 + sum(weights[name] for name in STRUCTURE)
 
 
 def cooperation_modes_by_code():

@@ -158,9 +158,7 @@ def match_review_bulk(*, matches, actor, approve, note=""):
     """Approve or reject several proposals with one reason. Each goes through match_review,
     so each is checked, pushed and announced as if reviewed alone; if one fails, none is
     reviewed."""
-    return [
-        match_review(match=match, actor=actor, approve=approve, note=note) for match in matches
-    ]
+    return [match_review(match=match, actor=actor, approve=approve, note=note) for match in matches]
 
 
 def _public(listing_or_team):

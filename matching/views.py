@@ -150,12 +150,22 @@ def _office_regions(actor):
     return Region.objects.filter(pk__in=offices.values("region_id")).order_by("code")
 
 
-def _render_review_queue(request, *, bulk_form=None, bulk_need_id=None):
-    """The queue: a page of needs, each with its proposals; `bulk_form` comes back bound, with
-    its errors, in the card of need `bulk_need_id`."""
+def _render_review_queue(request, *, bulk_form=None, bulk_need_id=None, rule_form=None):
+    """The queue: a page of needs, each with its proposals, and the regions' automatic
+    approval. A form with errors comes back bound in its place: `bulk_form` in the card of
+    need `bulk_need_id`, `rule_form` (prefixed with its region's code) in its region's."""
     actor = request.actor
     regions = list(_office_regions(actor))
     rules = {rule.region_id: rule for rule in AutoApproveRule.objects.filter(region__in=regions)}
+    rule_forms = [
+        (
+            region,
+            rule_form
+            if rule_form is not None and rule_form.prefix == region.code
+            else AutoApproveRuleForm.for_rule(rules.get(region.pk), prefix=region.code),
+        )
+        for region in regions
+    ]
     needs = Paginator(match_review_queue_needs(actor=actor), REVIEW_NEEDS_PER_PAGE)
     page = needs.get_page(request.GET.get("page"))
     bulk_selected = []
@@ -172,20 +182,20 @@ def _render_review_queue(request, *, bulk_form=None, bulk_need_id=None):
             "bulk_need_id": bulk_need_id,
             "bulk_selected": bulk_selected,
             "statistics": match_statistics(actor=actor),
-            "rule_forms": [
-                (region, AutoApproveRuleForm(instance=rules.get(region.pk), prefix=region.code))
-                for region in regions
-            ],
+            "rule_forms": rule_forms,
         },
     )
 
 
 @login_required
 def review_queue(request):
-    """The queue; a POST reviews the chosen proposals of one need at once."""
+    """The queue. A POST reviews the chosen proposals of one need at once, or sets a region's
+    automatic approval; posted here, a form with errors comes back on this very page."""
     if not request.actor.is_staff_reviewer:
         raise PermissionDenied
     if request.method == "POST":
+        if "rule_region" in request.POST:
+            return _auto_approve_rule(request)
         return _bulk_review(request)
     return _render_review_queue(request)
 
@@ -229,18 +239,23 @@ def _bulk_review(request):
     return _render_review_queue(request, bulk_form=form, bulk_need_id=int(need_id))
 
 
-@login_required
-@require_POST
-def auto_approve_rule(request, region_code):
-    region = get_object_or_404(Region, code=region_code)
+def _auto_approve_rule(request):
+    region = get_object_or_404(Region, code=request.POST["rule_region"])
     form = AutoApproveRuleForm(request.POST, prefix=region.code)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("matching:review_queue")
-    try:
-        services.auto_approve_rule_set(actor=request.actor, region=region, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("matching:review_queue")
+    if form.is_valid():
+        try:
+            services.auto_approve_rule_set(
+                actor=request.actor,
+                region=region,
+                enabled=form.cleaned_data["enabled"],
+                min_score=form.min_score(),
+            )
+        except PermissionDenied as error:
+            messages.error(request, error_text(error))
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+        if not form.errors:
+            return redirect(request.get_full_path())
+    return _render_review_queue(request, rule_form=form)

@@ -1,8 +1,7 @@
 from django import template
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from matching.matcher import STRUCTURE
+from matching.selectors import match_score_ceiling
 from matching.services import explanation_text
 from matching.views import listing_matches_context
 
@@ -29,16 +28,10 @@ def percent(value):
     return f"{min(max(value or 0, 0), 1) * 100:.0f}"
 
 
-def _best_score():
-    """The highest score the matcher can give: full relevance and every bonus."""
-    weights = settings.MATCHING["weights"]
-    return 1 + sum(weights[name] for name in STRUCTURE)
-
-
 @register.filter
 def score_percent(score):
     """A match's score as a percentage of the best possible one (the raw score exceeds 1)."""
-    return percent(score / _best_score())
+    return percent(score / match_score_ceiling())
 
 
 @register.filter

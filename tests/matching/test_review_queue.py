@@ -4,7 +4,7 @@ their proposals best first, and reviewing one need's proposals at once."""
 import pytest
 from django.urls import reverse
 
-from matching.models import Match
+from matching.models import AutoApproveRule, Match
 from matching.views import REVIEW_NEEDS_PER_PAGE
 from notifications.models import Notification
 from organizations.models import Membership, Organization
@@ -204,3 +204,37 @@ def test_only_the_regions_staff_review_in_bulk(client, need_with_three, who, sta
     assert response.status_code == status
     assert set(Match.objects.values_list("status", flat=True)) == {"proposed"}
     assert not Notification.objects.exists()
+
+
+# --- automatic approval -----------------------------------------------------------------------
+
+
+def test_automatic_approval_is_set_as_a_match_percentage(client):
+    client.force_login(cast_staff(HANGZHOU))
+    (region_shown, form), *_ = client.get(QUEUE).context["rule_forms"]
+    assert region_shown.code == HANGZHOU
+    # The default threshold, 0.8 of the best possible score 1.16.
+    assert form["min_match"].value() == 69
+    response = client.post(
+        QUEUE, {"rule_region": HANGZHOU, f"{HANGZHOU}-enabled": "on", f"{HANGZHOU}-min_match": 75}
+    )
+    assert response.status_code == 302
+    rule = AutoApproveRule.objects.get(region__code=HANGZHOU)
+    assert rule.enabled
+    assert rule.min_score == pytest.approx(0.75 * 1.16)
+    (_region, form), *_ = client.get(QUEUE).context["rule_forms"]
+    assert form["min_match"].value() == 75
+
+
+def test_a_bad_threshold_comes_back_as_typed(client):
+    client.force_login(cast_staff(HANGZHOU))
+    response = client.post(
+        QUEUE, {"rule_region": HANGZHOU, f"{HANGZHOU}-enabled": "on", f"{HANGZHOU}-min_match": 150}
+    )
+    assert response.status_code == 200
+    (_region, form), *_ = response.context["rule_forms"]
+    assert form.is_bound
+    assert form.errors == {"min_match": ["确保该值小于或等于100。"]}
+    assert form["min_match"].value() == "150"
+    assert form["enabled"].value() is True
+    assert not AutoApproveRule.objects.exists()
