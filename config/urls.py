@@ -1,14 +1,35 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularRedocView
+
+
+class StaticRedirectView(RedirectView):
+    """Redirect to a static file; resolved per request, as the manifest names it in production."""
+
+    static_path = None
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static(self.static_path)
+
 
 urlpatterns = [
     path("", include("repositories.urls")),
+    # Browsers ask for /favicon.ico whatever the page links; the file lives among the statics.
+    path("favicon.ico", StaticRedirectView.as_view(static_path="img/favicon.ico", permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("organizations/", include("organizations.urls")),
     path("organizations/", include("webhooks.urls")),
     path("notifications/", include("notifications.urls")),
     path("matches/", include("matching.urls")),
     path("subscriptions/", include("subscriptions.urls")),
+    # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

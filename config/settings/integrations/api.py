@@ -33,6 +33,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The system's fonts (CJK included): ReDoc's default web fonts would come from a CDN.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", '
+                "sans-serif",
+                "headings": {
+                    "fontFamily": 'system-ui, "PingFang SC", "Microsoft YaHei", sans-serif'
+                },
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
