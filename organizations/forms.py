@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-from taxonomy.forms import region_field
+from taxonomy.forms import SearchableSelectMultiple, region_field
 from taxonomy.models import Field, Region
 
 PROFILE_FIELDS = [
@@ -39,7 +39,7 @@ class OrganizationForm(forms.ModelForm):
         Field.objects.filter(level__lte=2),
         label=_("fields of interest"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchableSelectMultiple(attrs={"size": 8}),
     )
 
     class Meta:

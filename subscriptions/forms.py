@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from repositories.models import ListingKind
 from subscriptions.models import Frequency
 from subscriptions.services import DEFAULTS, subscription_clean
+from taxonomy.forms import SearchableSelectMultiple
 from taxonomy.models import Field, Region
 
 
@@ -47,7 +48,7 @@ def field_multiple_field(**kwargs):
         Field.objects.select_related("parent__parent").order_by("code"),
         group_of=lambda field: field.lineage()[0].label,
         label_of=_field_label,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=SearchableSelectMultiple(attrs={"size": 10}),
         **kwargs,
     )
 
@@ -58,7 +59,7 @@ def region_multiple_field(**kwargs):
         Region.objects.select_related("parent").order_by("code"),
         group_of=lambda region: (region.parent or region).label,
         label_of=_region_label,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=SearchableSelectMultiple(attrs={"size": 10}),
         **kwargs,
     )
 

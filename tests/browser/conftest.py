@@ -19,6 +19,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -145,6 +146,32 @@ class BrowserPage:
         else:
             select.select_by_visible_text(text)
         return select
+
+    def pick(self, name, typed, choice, form="form"):
+        """Choose in a searchable picker (Tom Select): type into it, then click the option."""
+        select_id = self.find(f'{form} select[name="{name}"]').get_attribute("id")
+        self.click(f"#{select_id}-ts-control")
+        # A single picker moves the focus to its search box in its dropdown once that opens.
+        self.wait().until(lambda d: d.switch_to.active_element.tag_name == "input")
+        # A multiple picker keeps the last search after a choice: type over it.
+        self.driver.switch_to.active_element.send_keys(Keys.CONTROL, "a")
+        self.driver.switch_to.active_element.send_keys(typed)
+        options = f"#{select_id}-ts-dropdown .option"
+        option = self.wait().until(
+            lambda d: next(
+                (o for o in d.find_elements(By.CSS_SELECTOR, options) if o.text == choice), None
+            )
+        )
+        option.click()
+        # A multiple picker stays open for the next choice: close it as a person would.
+        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+    def pick_region(self, name, province, city=None, form="form"):
+        """Choose a region in the province → city cascade that stands for the native select."""
+        select_id = self.find(f'{form} select[name="{name}"]').get_attribute("id")
+        Select(self.visible(f"#{select_id}-province")).select_by_visible_text(province)
+        if city is not None:
+            Select(self.visible(f"#{select_id}-city")).select_by_visible_text(city)
 
     def value(self, name, form="form"):
         return self.find(f'{form} [name="{name}"]').get_attribute("value")

@@ -61,7 +61,7 @@ def review(page, element_id, decision="approve"):
     assert not page.driver.find_elements(By.ID, element_id)
 
 
-def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser):
+def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser, tmp_path):
     hangzhou = factories.region(factories.HANGZHOU)
     factories.cast_staff(factories.ZHEJIANG, username="zj_reviewer")
 
@@ -76,17 +76,21 @@ def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser):
     owner.fill("phone", "13900000001", form=form)
     owner.fill("password1", "Qiantang-river-2024", form=form)
     owner.fill("password2", "Qiantang-river-2024", form=form)
+    owner.click(f'{form} input[name="accept_terms"]')
     owner.submit_with(f'{form} button[type="submit"]')
     owner.wait_for_path("/organizations/register/")
 
     form = "#organization-form"
     owner.fill("name", "杭州钴镍新材料有限公司", form=form)
     owner.select("kind", value=Organization.Kind.ENTERPRISE, form=form)
-    owner.select("region", text="杭州市", form=form)
+    owner.pick_region("region", "浙江省", "杭州市", form=form)
     assert owner.value("region", form=form) == str(hangzhou.pk)
     owner.fill("credit_code", "91330100MA2CDEF12X", form=form)
     owner.fill("contact_name", "李工", form=form)
     owner.fill("contact_phone", "0571-88880000", form=form)
+    licence = tmp_path / "营业执照.pdf"
+    licence.write_bytes(b"%PDF-1.4\n%scan\n")
+    owner.find(f'{form} input[name="business_licence"]').send_keys(str(licence))
     owner.submit_with(f'{form} button[type="submit"]')
     organization_pk = int(owner.wait_for_path(r"/organizations/(\d+)/").group(1))
     organization = Organization.objects.get(pk=organization_pk)
@@ -110,7 +114,7 @@ def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser):
     assert after_summary > start
     owner.fill("problem", NEED_PROBLEM, form=form)
     owner.fill("target_indicators", NEED_TARGETS, form=form)
-    owner.select("field", text="锂离子电池", form=form)
+    owner.pick("field", "锂离子", "锂离子电池", form=form)
     owner.click(f'{form} input[name="cooperation_modes"]')
     owner.fill("confidential_details", NEED_SECRET, form=form)
     before_title = wait_completeness_change(owner, after_summary)
@@ -205,7 +209,7 @@ def test_scientist_publishes_an_achievement_in_english(new_browser):
     scientist.fill("description", ACHIEVEMENT_DESCRIPTION, form=form)
     scientist.select("maturity", value=6, form=form)
     # Taxonomy labels follow the language too.
-    scientist.select("field", text="Nanomaterials", form=form)
+    scientist.pick("field", "nano", "Nanomaterials", form=form)
 
     # Django's built-in required-field message, in English.
     scientist.submit_with(f'{form} button[name="submit"]')
@@ -242,7 +246,8 @@ def test_scientist_publishes_an_achievement_in_english(new_browser):
 
     # The choice outlives the session (a cookie): after logging out, Django's login form
     # labels its field "Username".
-    scientist.submit_with('nav form[action="/accounts/logout/"] button')
+    scientist.click("#nav-account .dropdown-toggle")
+    scientist.submit_with("#nav-logout")
     scientist.go("/accounts/login/")
     assert scientist.find('label[for="id_username"]').text.startswith("Username")
 
