@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
@@ -16,6 +17,11 @@ class OrganizationTokenAuthentication(authentication.TokenAuthentication):
         token = api_token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(
+                _("This API token expired on %(date)s; an administrator can create a new one.")
+                % {"date": timezone.localtime(token.expires_at).strftime("%Y-%m-%d")}
+            )
         if not token_creator_is_active_member(token=token):
             raise exceptions.AuthenticationFailed(
                 _("The token's creator no longer belongs to its organization.")

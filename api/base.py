@@ -4,7 +4,7 @@ person may do."""
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from organizations.models import ApiToken
 from organizations.selectors import Actor, actor_for
@@ -18,12 +18,41 @@ class ActorMixin:
         return self._actor
 
 
+class TokenScope(BasePermission):
+    """An API token does only what its scopes allow: reading always; anything else needs the
+    scope the view names for the action (`token_scope_by_action`, or `token_scope` for all of
+    its actions), or "write" for any other unsafe method."""
+
+    @staticmethod
+    def needed_scope(view, method: str) -> str | None:
+        needed = view.token_scope_by_action.get(view.action, view.token_scope)
+        if needed is None and method not in SAFE_METHODS:
+            needed = ApiToken.Scope.WRITE
+        return needed
+
+    def has_permission(self, request, view):
+        actor = view.get_actor()
+        if not actor.via_token:
+            return True
+        needed = self.needed_scope(view, request.method)
+        if needed is not None and needed not in actor.token_scopes:
+            self.message = _("This API token may not %(what)s; create one that may.") % {
+                "what": ApiToken.Scope(needed).label
+            }
+            return False
+        return True
+
+
 class ScopedViewSetMixin(ActorMixin):
-    """Every queryset comes from scope_queryset(actor), so an unscoped one cannot be served.
+    """Every queryset comes from scope_queryset(actor), so an unscoped one cannot be served,
+    and an API token does only what its scopes allow (TokenScope).
 
     A viewset built on this mixin that sets `queryset` or overrides get_queryset is refused
     when its class is defined.
     """
+
+    token_scope = None
+    token_scope_by_action: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -37,6 +66,9 @@ class ScopedViewSetMixin(ActorMixin):
 
     def get_queryset(self) -> QuerySet:
         return self.scope_queryset(self.get_actor())
+
+    def get_permissions(self):
+        return [*super().get_permissions(), TokenScope()]
 
 
 class IsPerson(BasePermission):

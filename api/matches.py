@@ -29,6 +29,7 @@ from matching.selectors import (
     match_list,
     match_party_organization_id,
 )
+from organizations.models import ApiToken
 from repositories.models import Listing
 from taxonomy.models import Region
 from taxonomy.selectors import within_regions_q
@@ -244,6 +245,7 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """
 
     serializer_class = MatchSerializer
+    token_scope_by_action = {"review": ApiToken.Scope.REVIEW, "bulk_review": ApiToken.Scope.REVIEW}
     permission_classes = [IsAuthenticated]
     filterset_class = MatchFilter
     ordering_fields = ["score", "created_at"]

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOrReadOnly
 
+from api.base import TokenScope
 from api.errors import ErrorSerializer
 from api.serializers import HiddenTextField
 
@@ -60,7 +61,13 @@ class AutoSchema(openapi.AutoSchema):
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer()
         if has_body or self._get_filter_parameters():
             statuses.add(400)
-        permissions = self.view.get_permissions()
+        permissions = [
+            permission
+            for permission in self.view.get_permissions()
+            # A token's scopes refuse only what needs a scope.
+            if not isinstance(permission, TokenScope)
+            or TokenScope.needed_scope(self.view, self.method) is not None
+        ]
         open_to_all = all(isinstance(permission, AllowAny) for permission in permissions) or (
             self.method in SAFE_METHODS
             and all(isinstance(permission, _OPEN_FOR_READING) for permission in permissions)

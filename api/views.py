@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from api import serializers
 from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
-from organizations.models import Organization
+from organizations.models import ApiToken, Organization
 from organizations.selectors import organization_list_visible
 from repositories import services
 from repositories.models import KIND_BY_MODEL, ListingKind, ListingStatus
@@ -129,6 +129,7 @@ class ListingViewSet(
     """A repository: published listings for all, one's own in any state, the region's to staff."""
 
     kind = None
+    token_scope_by_action = {"review": ApiToken.Scope.REVIEW}
     filterset_class = ListingFilter
     conflict_actions = ["destroy", "submit", "review", "reconfirm", "close"]
     ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
-from organizations.models import Organization
+from organizations.models import ApiToken, Organization
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
@@ -106,6 +106,7 @@ class ManagesWebhooks(BasePermission):
 
 class WebhookActorMixin(ScopedViewSetMixin):
     permission_classes = [IsAuthenticated, ManagesWebhooks]
+    token_scope = ApiToken.Scope.WEBHOOKS
 
 
 class WebhookEndpointViewSet(WebhookActorMixin, viewsets.ModelViewSet):

@@ -15,3 +15,12 @@ def redirect_next(request, default, **kwargs):
 def error_text(error):
     """A ValidationError's or PermissionDenied's message(s) as one line for a flash message."""
     return " ".join(getattr(error, "messages", None) or [str(error)])
+
+
+def add_service_errors(form, error):
+    """Put a service's ValidationError on the form: on the fields it names, else the form's."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization
+from organizations.models import ApiToken, Organization
 from taxonomy.forms import SearchableSelectMultiple, region_field
 from taxonomy.models import Field, Region
 
@@ -152,6 +152,33 @@ class OrganizationFilterForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("token name"), max_length=64)
+    scopes = forms.MultipleChoiceField(
+        label=_("besides reading, the program may"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[ApiToken.Scope.WRITE],
+    )
+    valid_days = forms.TypedChoiceField(
+        label=_("valid for"),
+        choices=[
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (365, _("one year")),
+            ("", _("until revoked")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial=90,
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organization.kind != Organization.Kind.CAST_OFFICE:
+            self.fields["scopes"].choices = [
+                choice for choice in ApiToken.Scope.choices if choice[0] != ApiToken.Scope.REVIEW
+            ]
 
 
 class OrganizationReviewForm(forms.Form):

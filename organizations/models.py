@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_phone
@@ -188,7 +189,15 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A program's credential, acting for one organization. Only a hash of the key is kept."""
+    """A program's credential, acting for one organization. Only a hash of the key is kept.
+
+    Every token reads what its organization may see; its scopes say what more it may do.
+    """
+
+    class Scope(models.TextChoices):
+        WRITE = "write", _("publish and edit listings, answer matches")
+        REVIEW = "review", _("review listings and matches of the office's region")
+        WEBHOOKS = "webhooks", _("manage the organization's webhooks")
 
     organization = models.ForeignKey(
         Organization,
@@ -205,7 +214,9 @@ class ApiToken(models.Model):
         on_delete=models.CASCADE,
         related_name="api_tokens",
     )
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -220,3 +231,10 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key):
         return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_expired(self):
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def scope_labels(self):
+        return [ApiToken.Scope(scope).label for scope in self.scopes]

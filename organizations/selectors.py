@@ -137,8 +137,10 @@ class Actor:
     admin_organization_ids: frozenset[int] = frozenset()
     review_region_ids: frozenset[int] = frozenset()
     is_superuser: bool = False
-    # A program acting with an organization's API token, not a person.
+    # A program acting with an organization's API token, not a person, and what its token
+    # allows besides reading (ApiToken.Scope values).
     via_token: bool = False
+    token_scopes: frozenset[str] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -169,28 +171,34 @@ def _review_region_ids(offices):
 def actor_for(*, user, token: ApiToken | None = None) -> Actor:
     """What a person, or a program holding a token, may do.
 
-    A token acts for its creator within its one organization: it reads and writes that
-    organization's listings and matches, reviews the region if the organization is a CAST
-    office, and manages the organization's webhooks while its creator is an active
-    administrator there. It never does what only a person may (Actor.is_person).
+    A token acts for its creator within its one organization: it reads what that
+    organization may see and, as its scopes allow, writes listings and answers matches, reviews
+    the region if the organization is a CAST office, and manages the organization's webhooks
+    while its creator is an active administrator there. It never does what only a person may
+    (Actor.is_person).
     """
     if user is None or not user.is_authenticated:
         return Actor(user=user)
     if token is not None:
         organization = token.organization
-        offices = [organization] if _is_active_office(organization) else []
-        creator_is_admin = Membership.objects.filter(
-            user_id=token.created_by_id,
-            organization_id=organization.id,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        ).exists()
+        scopes = frozenset(token.scopes)
+        reviews = ApiToken.Scope.REVIEW in scopes and _is_active_office(organization)
+        manages_webhooks = (
+            ApiToken.Scope.WEBHOOKS in scopes
+            and Membership.objects.filter(
+                user_id=token.created_by_id,
+                organization_id=organization.id,
+                role=Membership.Role.ADMIN,
+                status=Membership.Status.ACTIVE,
+            ).exists()
+        )
         return Actor(
             user=user,
             organization_ids=frozenset([organization.id]),
-            admin_organization_ids=frozenset([organization.id] if creator_is_admin else []),
-            review_region_ids=_review_region_ids(offices),
+            admin_organization_ids=frozenset([organization.id] if manages_webhooks else []),
+            review_region_ids=_review_region_ids([organization] if reviews else []),
             via_token=True,
+            token_scopes=scopes,
         )
     memberships = list(
         Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)

@@ -1,6 +1,8 @@
 """Writes: joining the platform (入驻), verification, memberships, API tokens."""
 
 import secrets
+from collections.abc import Iterable
+from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,7 @@ from notifications.services import notify
 from organizations.models import ApiToken, Membership, Organization
 from organizations.permissions import organization_can_administer
 from organizations.selectors import (
+    Actor,
     organization_can_review,
     organization_reviewers,
     organization_reviewing_office,
@@ -271,15 +274,41 @@ def membership_set_role(*, membership, actor, role):
     return membership
 
 
-def api_token_create(*, organization, actor, name):
-    """Create a token and return (token, raw key); the raw key is shown once and never stored."""
+# How long a new token may live, in days; None: until revoked.
+TOKEN_VALIDITY_DAYS = (30, 90, 365, None)
+
+
+def api_token_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    name: str,
+    scopes: Iterable[str] = (ApiToken.Scope.WRITE,),
+    valid_days: int | None = 90,
+) -> tuple[ApiToken, str]:
+    """Create a token and return (token, raw key); the raw key is shown once and never stored.
+
+    Every token reads what its organization may see; `scopes` add writing, reviewing (a CAST
+    office's tokens only) and managing webhooks. It stops working after `valid_days`.
+    """
     if not organization_can_administer(actor=actor, organization_id=organization.id):
         raise PermissionDenied(_("Only the organization's administrators can create API tokens."))
     if not organization.is_verified:
         raise ValidationError(_("API tokens can be created once the organization is verified."))
+    errors = {}
     name = name.strip()
     if not name:
-        raise ValidationError({"name": _("Name the token after the program that will use it.")})
+        errors["name"] = _("Name the token after the program that will use it.")
+    scopes = sorted(set(scopes))
+    unknown = [scope for scope in scopes if scope not in ApiToken.Scope.values]
+    if unknown:
+        errors["scopes"] = _("Unknown permission: %(scopes)s.") % {"scopes": ", ".join(unknown)}
+    elif ApiToken.Scope.REVIEW in scopes and organization.kind != Organization.Kind.CAST_OFFICE:
+        errors["scopes"] = _("Only a CAST office's tokens can review.")
+    if valid_days not in TOKEN_VALIDITY_DAYS:
+        errors["valid_days"] = _("Choose 30, 90 or 365 days, or no expiry.")
+    if errors:
+        raise ValidationError(errors)
     key = "tb_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         organization=organization,
@@ -287,6 +316,8 @@ def api_token_create(*, organization, actor, name):
         prefix=key[3:11],
         key_hash=ApiToken.hash_key(key),
         created_by=actor.user,
+        scopes=scopes,
+        expires_at=timezone.now() + timedelta(days=valid_days) if valid_days else None,
     )
     return token, key
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/licence/", views.organization_licence, name="licence"),
     path("<int:pk>/review/", views.organization_review, name="review"),
     path("<int:pk>/join/", views.membership_request, name="join"),
-    path("<int:pk>/tokens/", views.token_create, name="token_create"),
+    path("<int:pk>/tokens/new/", views.token_create, name="token_create"),
     path("memberships/<int:pk>/", views.membership_decide, name="membership_decide"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import error_text, redirect_next
+from core.web import add_service_errors, error_text, redirect_next
 from organizations import services
 from organizations.forms import (
     OrganizationFilterForm,
@@ -103,7 +103,6 @@ def organization_detail(request, pk):
     if is_admin:
         context["members"] = organization.memberships.select_related("user")
         context["tokens"] = organization.api_tokens.filter(revoked_at__isnull=True)
-        context["token_form"] = TokenForm()
     return render(request, "organizations/organization_detail.html", context)
 
 
@@ -217,25 +216,27 @@ def membership_decide(request, pk):
 
 
 @login_required
-@require_POST
 def token_create(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
-    form = TokenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["name"]))
-        return redirect("organizations:detail", pk=pk)
-    try:
-        token, key = services.api_token_create(
-            organization=organization, actor=request.actor, name=form.cleaned_data["name"]
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, error_text(error))
-        return redirect("organizations:detail", pk=pk)
-    # The raw key is shown on this one response and never again.
+    if not organization_can_administer(actor=request.actor, organization_id=organization.id):
+        raise PermissionDenied
+    form = TokenForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, key = services.api_token_create(
+                organization=organization, actor=request.actor, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            # The raw key is shown on this one response and never again.
+            return render(
+                request,
+                "organizations/token_created.html",
+                {"organization": organization, "token": token, "key": key},
+            )
     return render(
-        request,
-        "organizations/token_created.html",
-        {"organization": organization, "token": token, "key": key},
+        request, "organizations/token_form.html", {"organization": organization, "form": form}
     )
 
 

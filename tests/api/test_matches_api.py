@@ -646,7 +646,7 @@ def test_a_party_cannot_review_a_match_pushed_to_it(client, world, approved):
 def test_a_partys_token_cannot_review(client, auth, world, proposed):
     _token, key = api_token_for(world.need_org)
     response = review(client, proposed, headers=auth(key), decision="approve")
-    assert response.status_code == 404
+    assert response.status_code == 403
     proposed.refresh_from_db()
     assert proposed.status == Match.Status.PROPOSED
 

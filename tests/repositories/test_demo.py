@@ -10,10 +10,15 @@ from repositories.models import Listing, ListingStatus
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_builds_a_living_platform_and_is_idempotent(settings, capsys, tmp_path):
+def test_load_demo_builds_a_living_platform_and_is_idempotent(
+    settings, capsys, tmp_path, django_capture_on_commit_callbacks
+):
     settings.DEBUG = True
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
-    call_command("load_demo")
+    # The command runs outside any transaction; here the test's is open, so run what it
+    # leaves for the commit (indexing and matching the demo listings).
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     output = capsys.readouterr().out
 
     assert Listing.objects.count() == len(content.LISTINGS) >= 300
