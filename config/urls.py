@@ -17,7 +17,8 @@ class StaticRedirectView(RedirectView):
 urlpatterns = [
     path("", include("repositories.urls")),
     # Browsers ask for /favicon.ico whatever the page links; the file lives among the statics.
-    path("favicon.ico", StaticRedirectView.as_view(static_path="img/favicon.ico", permanent=True)),
+    # Not a permanent redirect: in production the target's name carries the file's hash.
+    path("favicon.ico", StaticRedirectView.as_view(static_path="img/favicon.ico")),
     path("accounts/", include("accounts.urls")),
     path("organizations/", include("organizations.urls")),
     path("organizations/", include("webhooks.urls")),

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_favicon_ico_redirects_to_the_static_icon(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response.url == "/static/img/favicon.ico"
     with open(finders.find("img/favicon.ico"), "rb") as icon:
         assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO header
