@@ -24,10 +24,10 @@ from rest_framework.response import Response
 from api.base import ScopedViewSetMixin
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
+from matching.permissions import match_can_review, match_party_organization_id
 from matching.selectors import (
     cooperation_modes_by_code,
     match_list,
-    match_party_organization_id,
 )
 from organizations.models import ApiToken
 from repositories.models import Listing
@@ -295,7 +295,7 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """CAST staff of the need's region: approve a proposed match (which pushes it to both
         sides) or reject it with a reason."""
         match = self.get_object()
-        if not self.get_actor().can_review_region(match.region_id):
+        if not match_can_review(actor=self.get_actor(), match=match):
             raise exceptions.PermissionDenied(_("This match is outside your region."))
         body = ReviewMatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)

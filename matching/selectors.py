@@ -50,14 +50,6 @@ def match_get(*, actor, pk):
     return match
 
 
-def match_party_organization_id(*, actor, match):
-    """The actor's organization on either side of the match, or None."""
-    for organization_id in (match.need.organization_id, match.supply_organization.pk):
-        if organization_id in actor.organization_ids:
-            return organization_id
-    return None
-
-
 def _awaiting_review_q(*, actor, prefix=""):
     """Proposed matches in the actor's regions; `prefix` reaches them through a relation."""
     q = Q(**{f"{prefix}status": Match.Status.PROPOSED})

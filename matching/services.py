@@ -11,7 +11,12 @@ from django.utils.translation import pgettext
 from matching.indexing import TEAM_KIND, profiles_lookup
 from matching.matcher import Matcher
 from matching.models import AutoApproveRule, Match, MatchAnswer, SupplyKind
-from matching.selectors import cooperation_modes_by_code, match_party_organization_id
+from matching.permissions import (
+    match_can_review,
+    match_party_organization_id,
+    region_can_set_auto_approval,
+)
+from matching.selectors import cooperation_modes_by_code
 from notifications.models import Notification
 from organizations.models import Organization
 from organizations.services import notify_organization
@@ -132,7 +137,7 @@ def _auto_approve(match):
 @transaction.atomic
 def match_review(*, match, actor, approve, note=""):
     """The need region's CAST staff approve (and so push) or reject a proposed match."""
-    if not actor.can_review_region(match.region_id):
+    if not match_can_review(actor=actor, match=match):
         raise PermissionDenied(_("This match is outside your region."))
     # Locked, so two reviewers deciding at once push once.
     match.status = (
@@ -279,7 +284,7 @@ def match_answer(*, match, actor, answer, reason="", comment=""):
 
 
 def auto_approve_rule_set(*, actor, region, enabled, min_score):
-    if not actor.can_review_region(region.pk):
+    if not region_can_set_auto_approval(actor=actor, region=region):
         raise PermissionDenied(_("This region is not yours to review."))
     if not 0 <= min_score <= 2:
         raise ValidationError({"min_score": _("The minimum score lies between 0 and 2.")})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.web import error_text, redirect_next
+from core.web import add_service_errors, error_text, redirect_next
 from matching import services
 from matching.forms import (
     AutoApproveRuleForm,
@@ -17,11 +17,11 @@ from matching.forms import (
     MatchReviewForm,
 )
 from matching.models import AutoApproveRule, Match
+from matching.permissions import match_can_answer, match_can_review, match_party_organization_id
 from matching.selectors import (
     cooperation_modes_by_code,
     match_get,
     match_list,
-    match_party_organization_id,
     match_review_queue,
     match_review_queue_needs,
     match_statistics,
@@ -33,13 +33,6 @@ from taxonomy.models import Region
 # Needs per page of the review queue; each comes with all its proposals, so that one need's
 # proposals can be reviewed together.
 REVIEW_NEEDS_PER_PAGE = 10
-
-
-def _add_service_errors(form, error):
-    """A service's ValidationError onto the form: on the fields it names, else the form's."""
-    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, field_errors in errors.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def listing_matches_context(*, actor, listing):
@@ -88,8 +81,8 @@ def _render_match(request, match, answer_form=None):
         {
             "match": match,
             "can_review": match.status == Match.Status.PROPOSED
-            and actor.can_review_region(match.region_id),
-            "can_answer": party is not None and match.status == Match.Status.APPROVED,
+            and match_can_review(actor=actor, match=match),
+            "can_answer": match_can_answer(actor=actor, match=match),
             "answer_form": answer_form,
             "answers": match.answers.select_related("organization"),
         },
@@ -135,7 +128,7 @@ def match_answer(request, pk):
             messages.error(request, error_text(error))
             return redirect(match)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you: your answer was sent to the other side."))
             return redirect(match)
@@ -223,7 +216,7 @@ def _bulk_review(request):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             count = len(reviewed)
             if approve:
@@ -253,7 +246,7 @@ def _auto_approve_rule(request):
         except PermissionDenied as error:
             messages.error(request, error_text(error))
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
         if not form.errors:
