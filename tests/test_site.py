@@ -35,6 +35,10 @@ def test_redoc_is_served_from_our_own_static_files(client):
     assert finders.find("drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")
     assert "http://" not in page.replace("http://testserver", "")
     assert "https://" not in page
+    # The bundle's one outside image (a logo on cdn.redoc.ly) is blocked.
+    assert response["Content-Security-Policy"] == (
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
+    )
 
 
 def test_footer_shows_the_icp_record_only_when_set(settings):
