@@ -296,3 +296,13 @@ def test_tampered_reset_link_is_invalid(client, mailoutbox):
     response = client.get(tampered, follow=True)
     assert response.status_code == 200
     assert response.context["validlink"] is False
+
+
+def test_admin_shows_the_consent_read_only(admin_client):
+    user = UserFactory(terms_version=TERMS_VERSION, terms_accepted_at=timezone.now())
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "同意的协议版本" in page
+    assert f'<div class="readonly">{TERMS_VERSION}</div>' in page
+    assert 'name="terms_version"' not in page
