@@ -31,7 +31,7 @@ WAIT_SECONDS = 30  # generous: CI shares two cores with the test database and th
 PASSWORD = "correct-horse-42"  # tests.factories.UserFactory's password
 
 
-def chrome_options(user_data_dir, size):
+def chrome_options(user_data_dir, size, javascript=True):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -51,7 +51,11 @@ def chrome_options(user_data_dir, size):
         "--lang=zh-CN",
     ):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    prefs = {"intl.accept_languages": "zh-CN,zh"}
+    if not javascript:
+        # A visitor whose browser runs no scripts: every page must still work.
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     return options
 
 
@@ -187,7 +191,10 @@ class BrowserPage:
 
 @pytest.fixture
 def new_browser(live_server, tmp_path, monkeypatch):
-    """new_browser(size=DESKTOP) → a BrowserPage in a fresh Chromium profile; all quit after."""
+    """new_browser(size=DESKTOP, javascript=True) → a BrowserPage in a fresh Chromium profile.
+
+    All the browsers started quit after the test.
+    """
     for path in (CHROMIUM, CHROMEDRIVER):
         if not os.access(path, os.X_OK):
             pytest.fail(f"{path} is missing: `make deps` installs Debian's chromium and driver.")
@@ -196,12 +203,12 @@ def new_browser(live_server, tmp_path, monkeypatch):
     drivers = []
     counter = itertools.count()
 
-    def start(size=DESKTOP):
+    def start(size=DESKTOP, javascript=True):
         profile = tmp_path / f"chromium-profile-{next(counter)}"
         profile.mkdir()
         driver = webdriver.Chrome(
             service=Service(executable_path=CHROMEDRIVER),
-            options=chrome_options(profile, size),
+            options=chrome_options(profile, size, javascript),
         )
         drivers.append(driver)
         driver.set_window_size(*size)

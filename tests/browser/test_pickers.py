@@ -116,3 +116,34 @@ def test_listing_region_is_a_province_then_city_cascade(new_browser):
     need = Need.objects.get(pk=need_pk)
     assert need.region == shenzhen
     assert need.field.code == "040204"
+
+
+def test_without_javascript_the_native_selects_still_work(new_browser):
+    enterprise = factories.OrganizationFactory(region=factories.region(factories.HANGZHOU))
+    user = factories.member_of(enterprise, username="no_script_user")
+    shenzhen = factories.region(factories.SHENZHEN)
+
+    page = new_browser(javascript=False)
+    page.log_in("no_script_user")
+    page.go("/subscriptions/")
+    form = "#subscription-form"
+    assert not page.driver.find_elements(By.CSS_SELECTOR, ".ts-wrapper")
+    fields = page.select("fields", text="— 锂离子电池", form=form)
+    assert fields.is_multiple
+    page.select("regions", text="深圳市", form=form)
+    page.submit_with(f'{form} button[name="action"][value="save"]')
+    subscription = Subscription.objects.get(user=user)
+    assert [field.code for field in subscription.fields.all()] == ["040204"]
+    assert list(subscription.regions.all()) == [shenzhen]
+
+    page.go("/needs/new/")
+    form = "#listing-form"
+    assert not page.driver.find_elements(By.CSS_SELECTOR, ".region-cascade")
+    page.select("region", text="深圳市", form=form)
+    page.select("field", text="锂离子电池", form=form)
+    page.fill("title", "固态电池电解质界面改性技术需求", form=form)
+    page.fill("summary", "寻求固态电池电解质界面改性方案，降低界面阻抗。", form=form)
+    page.fill("problem", "硫化物电解质与高镍正极界面副反应严重，循环百次后阻抗翻倍。", form=form)
+    page.submit_with(f'{form} button[name="save"]')
+    need = Need.objects.get(pk=int(page.wait_for_path(r"/needs/(\d+)/").group(1)))
+    assert (need.region, need.field.code) == (shenzhen, "040204")
