@@ -26,8 +26,11 @@ RELEVANCE_DEPTH = 500
 # words or say the same thing in other words, after them.
 FEW_RESULTS = 5
 BROADENED_RESULTS = 20
-# e5 cosine of a short query to a passage or title; below it a listing is about something else.
-SEMANTIC_MIN_SIMILARITY = 0.86
+# e5 cosine of a short query to a passage or title: below the floor, or further than the
+# margin below the best hit, a listing is about something else (measured: the related ones
+# 0.87-0.91, unrelated passages up to 0.867).
+SEMANTIC_MIN_SIMILARITY = 0.87
+SEMANTIC_MARGIN = 0.04
 
 # Statuses a reviewer sees in their region: everything but the author's private drafts.
 REVIEWER_STATUSES = [
@@ -95,6 +98,15 @@ def _rank_annotation(pks):
     )
 
 
+def _holding_most_words(listings, pks, query):
+    """Of `pks` (in order), those whose text holds at least half of the query's words: one
+    common word shared (检测, 技术) says little."""
+    words = set(tokenize(query))
+    needed = (len(words) + 1) // 2
+    texts = dict(listings.filter(pk__in=pks).values_list("pk", "search_text"))
+    return [pk for pk in pks if pk in texts and len(words & set(texts[pk].split())) >= needed]
+
+
 def listing_keyword_search(listings, *, kind, query, index_filters=None):
     """`listings` narrowed to the query, most relevant first (then newest).
 
@@ -119,11 +131,13 @@ def listing_keyword_search(listings, *, kind, query, index_filters=None):
         query=query,
         limit=BROADENED_RESULTS,
         min_similarity=SEMANTIC_MIN_SIMILARITY,
+        within_best=SEMANTIC_MARGIN,
         filters=index_filters,
     )
     exact = set(every_word.values_list("pk", flat=True))
+    by_some_words = _holding_most_words(listings, by_keywords[: 2 * BROADENED_RESULTS], query)
     fused = reciprocal_rank_fusion(
-        [[(pk, None) for pk in by_keywords[:BROADENED_RESULTS]], [(pk, None) for pk in by_meaning]]
+        [[(pk, None) for pk in by_some_words], [(pk, None) for pk in by_meaning]]
     )
     related = [pk for pk, _score in fused if pk not in exact][:BROADENED_RESULTS]
     # Exact ones first in BM25 order (those the index did not rank by date), then the related

@@ -31,9 +31,17 @@ def rank_by_keywords(
 
 
 def rank_by_meaning(
-    *, kind: str, query: str, limit: int, min_similarity: float, filters: dict | None = None
+    *,
+    kind: str,
+    query: str,
+    limit: int,
+    min_similarity: float,
+    within_best: float,
+    filters: dict | None = None,
 ) -> list[int]:
-    """Pks whose passages or title are at least `min_similarity` (cosine) from the query."""
+    """Pks whose passages or title are at least `min_similarity` (cosine) from the query and
+    within `within_best` of the best: e5's cosines sit close together, so only those near
+    the best hit say the same thing."""
     prefix = f"{kind}:"
     try:
         vector = encoder.embed_queries([query])[0]
@@ -51,9 +59,10 @@ def rank_by_meaning(
     except Exception:
         logger.exception("semantic ranking failed; only keyword results are shown")
         return []
-    best = {}
+    floor = max([min_similarity] + [score - within_best for _doc_id, score in hits])
+    best: dict[str, float] = {}
     for doc_id, score in hits:
-        if score >= min_similarity:
+        if score >= floor:
             owner = owner_id(doc_id)
             best[owner] = max(score, best.get(owner, score))
     ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]

@@ -25,7 +25,11 @@ def indexed(settings, tmp_path, real_model):
         description="对管道焊缝进行X射线数字成像，用深度学习自动识别气孔、裂纹等缺陷。",
     )
     rice = AchievementFactory(title=RICE, description="定位稻瘟病抗性基因，培育抗病水稻新品种。")
-    for listing in (weld, rice):
+    # Shares one common word (检测) with the query, and nothing else.
+    dairy = AchievementFactory(
+        title="奶牛隐性乳房炎早期快速检测试纸", description="试纸条十分钟检测牛奶体细胞。"
+    )
+    for listing in (weld, rice, dairy):
         indexing.index_listing(listing.pk)
     return weld, rice
 
