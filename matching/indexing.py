@@ -7,19 +7,37 @@ dirty rows later, and the daily reconciliation compares the index with the datab
 re-embeds vectors of another model).
 """
 
+from __future__ import annotations
+
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from matching.matcher import encode, search_documents
 from matching.profiles import Profile
 from organizations.models import Organization
-from repositories.models import MODEL_BY_KIND, Listing, ListingKind, ListingStatus
+from repositories.models import (
+    MODEL_BY_KIND,
+    Achievement,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Need,
+    Project,
+    Talent,
+)
 from search.backends import get_backend
+from search.backends.base import SearchDocument
 from search.documents import MAX_PASSAGES, all_document_ids, owner_id
 from search.embedding import encoder
+from taxonomy.models import Field
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TEAM_KIND = "team"
 # Listings embedded together by the sweep.
@@ -27,15 +45,15 @@ BATCH = 64
 logger = logging.getLogger(__name__)
 
 
-def joined(*parts):
+def joined(*parts: str | None) -> str:
     return "。".join(part.strip() for part in parts if part and part.strip())
 
 
-def _field_names(field):
+def _field_names(field: Field | None) -> list[str]:
     return [node.name for node in field.lineage()[1:]] if field else []
 
 
-def listing_profile(listing):
+def listing_profile(listing: Need | Achievement | Project | Talent) -> Profile:
     """The matcher's view of a listing (its child row: Need, Achievement…)."""
     kind = listing.kind
     field_names = _field_names(listing.field)
@@ -87,7 +105,7 @@ def listing_profile(listing):
     )
 
 
-def team_profile(team):
+def team_profile(team: Organization) -> Profile:
     """An expert service team, matched by what it says it does and its fields."""
     fields = list(team.fields.all())
     names = [name for field in fields for name in _field_names(field)]
@@ -114,7 +132,7 @@ def _listings(kind, pks):
     )
 
 
-def _teams(pks):
+def _teams(pks: list[int]) -> QuerySet[Organization]:
     return (
         Organization.objects.filter(
             pk__in=pks, kind=Organization.Kind.SERVICE_TEAM, status=Organization.Status.VERIFIED
@@ -124,14 +142,14 @@ def _teams(pks):
     )
 
 
-def profiles_lookup(ids):
+def profiles_lookup(ids: Iterable[str]) -> dict[str, Profile]:
     """{index id: Profile} for those ids still matchable: live listings, verified teams."""
-    wanted = {}
+    wanted: dict[str, list[int]] = {}
     for index_id in ids:
         kind, _, pk = index_id.partition(":")
         if pk.isdigit():
             wanted.setdefault(kind, []).append(int(pk))
-    profiles = {}
+    profiles: dict[str, Profile] = {}
     for kind, pks in wanted.items():
         if kind == TEAM_KIND:
             profiles.update((p.id, p) for p in map(team_profile, _teams(pks)))
@@ -140,13 +158,13 @@ def profiles_lookup(ids):
     return profiles
 
 
-def _put(profile):
+def _put(profile: Profile) -> None:
     backend = get_backend()
     backend.delete(all_document_ids(profile.id))
     backend.add_many(search_documents([profile]))
 
 
-def index_listing(listing_id):
+def index_listing(listing_id: int) -> bool:
     """Index the listing if it is live, else take it out; True if it is now in the index."""
     listing = Listing.objects.filter(pk=listing_id).first()
     if listing is None:
@@ -164,7 +182,9 @@ def index_listing(listing_id):
     return profile is not None
 
 
-def index_dirty_listings(limit, *, progress=None):
+def index_dirty_listings(
+    limit: int | None, *, progress: Callable[[int], object] | None = None
+) -> list[int]:
     """Index up to `limit` dirty listings, embedding them in batches (and take out those no
     longer live); returns the ids handled, whose matches are due for a refresh."""
     handled = []
@@ -186,7 +206,7 @@ def index_dirty_listings(limit, *, progress=None):
     return handled
 
 
-def query_vectors(listing_ids):
+def query_vectors(listing_ids: Iterable[int]) -> dict[int, np.ndarray]:
     """{listing id: its text embedded as a query} for those of the ids that are live."""
     kinds = dict(Listing.objects.filter(pk__in=listing_ids).values_list("pk", "kind"))
     profiles = list(profiles_lookup([f"{kind}:{pk}" for pk, kind in kinds.items()]).values())
@@ -196,7 +216,7 @@ def query_vectors(listing_ids):
     return {p.extra["pk"]: vector for p, vector in zip(profiles, vectors, strict=True)}
 
 
-def index_team(organization_id):
+def index_team(organization_id: int) -> bool:
     started = timezone.now()
     profile = next(iter(profiles_lookup([f"{TEAM_KIND}:{organization_id}"]).values()), None)
     if profile is None:
@@ -207,11 +227,11 @@ def index_team(organization_id):
     return profile is not None
 
 
-def _dirty():
+def _dirty() -> Q:
     return Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("updated_at"))
 
 
-def dirty_listing_ids(limit):
+def dirty_listing_ids(limit: int | None) -> list[int]:
     """Listings changed since they were last indexed (never-published drafts need nothing)."""
     return list(
         Listing.objects.filter(_dirty())
@@ -221,7 +241,7 @@ def dirty_listing_ids(limit):
     )
 
 
-def dirty_team_ids(limit):
+def dirty_team_ids(limit: int | None) -> list[int]:
     return list(
         Organization.objects.filter(_dirty(), kind=Organization.Kind.SERVICE_TEAM)
         .order_by("updated_at")
@@ -229,7 +249,7 @@ def dirty_team_ids(limit):
     )
 
 
-def index_reconcile():
+def index_reconcile() -> tuple[int, int]:
     """Compare the index with the database: drop what should not be there, mark dirty what is
     missing or was embedded by another model. Returns (removed, marked)."""
     backend = get_backend()
@@ -265,7 +285,7 @@ def index_reconcile():
     return len(stale), len(missing)
 
 
-def index_documents():
+def index_documents() -> Iterator[SearchDocument]:
     """Every document the index should hold, for a rebuild."""
     for kind in ListingKind.values:
         pks = Listing.objects.live().filter(kind=kind).values_list("pk", flat=True)

@@ -1,16 +1,19 @@
 """Reads of matches, scoped to what the actor may see."""
 
+from typing import Any
+
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from matching.matcher import STRUCTURE
 from matching.models import Match, MatchAnswer
+from organizations.selectors import Actor
 from repositories.models import Listing
 from taxonomy.models import CooperationMode
 
 
-def match_visibility_q(*, actor):
+def match_visibility_q(*, actor: Actor) -> Q:
     """Both parties see their matches once the CAST staff approved and pushed them, never
     before; the CAST staff of the need's region see all of that region's."""
     if actor.is_superuser:
@@ -28,7 +31,7 @@ def match_visibility_q(*, actor):
     return visible
 
 
-def match_list(*, actor, queryset=None):
+def match_list(*, actor: Actor, queryset: QuerySet[Match] | None = None) -> QuerySet[Match]:
     queryset = Match.objects.all() if queryset is None else queryset
     return (
         queryset.filter(match_visibility_q(actor=actor))
@@ -43,14 +46,14 @@ def match_list(*, actor, queryset=None):
     )
 
 
-def match_get(*, actor, pk):
+def match_get(*, actor: Actor, pk: int) -> Match:
     match = match_list(actor=actor).filter(pk=pk).first()
     if match is None:
         raise Http404
     return match
 
 
-def _awaiting_review_q(*, actor, prefix=""):
+def _awaiting_review_q(*, actor: Actor, prefix: str = "") -> Q:
     """Proposed matches in the actor's regions; `prefix` reaches them through a relation."""
     q = Q(**{f"{prefix}status": Match.Status.PROPOSED})
     if not actor.is_superuser:
@@ -58,7 +61,7 @@ def _awaiting_review_q(*, actor, prefix=""):
     return q
 
 
-def match_review_queue(*, actor):
+def match_review_queue(*, actor: Actor) -> QuerySet[Match]:
     """Proposed matches awaiting the actor's review, by need, each need's best first."""
     if not actor.is_staff_reviewer:
         return Match.objects.none()
@@ -66,7 +69,7 @@ def match_review_queue(*, actor):
     return match_list(actor=actor, queryset=queryset).order_by("need_id", "-score", "id")
 
 
-def match_review_queue_needs(*, actor):
+def match_review_queue_needs(*, actor: Actor) -> QuerySet[Listing]:
     """The needs with proposals awaiting the actor's review, the one with the best proposal
     first; each carries `pending_matches`, best first, and `pending_count`."""
     queue = match_review_queue(actor=actor)
@@ -89,19 +92,19 @@ def match_review_queue_needs(*, actor):
     )
 
 
-def match_score_ceiling():
+def match_score_ceiling() -> float:
     """The highest score the matcher can give (full relevance and every bonus): people read
     scores as a percentage of it."""
     weights = settings.MATCHING["weights"]
     return 1 + sum(weights[name] for name in STRUCTURE)
 
 
-def cooperation_modes_by_code():
+def cooperation_modes_by_code() -> dict[str, CooperationMode]:
     """Every cooperation mode by code: one query for all the explanations on a page."""
     return {mode.code: mode for mode in CooperationMode.objects.all()}
 
 
-def match_statistics(*, actor):
+def match_statistics(*, actor: Actor) -> dict[str, Any]:
     """Counts of the matches the actor reviews: by status, and answers by kind and reason."""
     matches = Match.objects.filter(match_visibility_q(actor=actor))
     answers = MatchAnswer.objects.filter(match__in=matches)

@@ -1,5 +1,10 @@
 """Writes: proposing matches for a listing, reviewing, pushing and answering them."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,14 +24,19 @@ from matching.permissions import (
 from matching.selectors import cooperation_modes_by_code
 from notifications.models import Notification
 from organizations.models import Organization
+from organizations.selectors import Actor
 from organizations.services import notify_organization
 from repositories.models import Listing, ListingKind
 from search.backends import get_backend
 from search.embedding import encoder
+from taxonomy.models import CooperationMode, Region
 from webhooks.services import webhook_emit
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def _list_separator():
+
+def _list_separator() -> str:
     """The separator of listed items: a comma in English, "、" in Chinese."""
     return pgettext("list separator", ", ")
 
@@ -34,7 +44,7 @@ def _list_separator():
 SUPPLY_KINDS = [SupplyKind.ACHIEVEMENT, SupplyKind.TALENT, SupplyKind.PROJECT, SupplyKind.TEAM]
 
 
-def _hidden_for(organization_id, *, need_side):
+def _hidden_for(organization_id: int, *, need_side: bool) -> set[str]:
     """Index ids the organization marked "not relevant": never proposed to it again."""
     answers = MatchAnswer.objects.filter(
         organization_id=organization_id, answer=MatchAnswer.Answer.NOT_RELEVANT
@@ -51,7 +61,7 @@ def _supply_fields(index_id):
     return {"supply_kind": kind, "supply_listing_id": int(pk), "supply_team": None}
 
 
-def matches_refresh(*, listing_id, vector=None):
+def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> list[Match]:
     """Propose matches for a listing: supply for a need, needs for supply. Safe to run twice:
     one row per need and supply; reviewed matches keep their review; proposals that fell out
     of the top are withdrawn. Returns the listing's matches, rejected ones aside. `vector`: the
@@ -113,7 +123,7 @@ def matches_refresh(*, listing_id, vector=None):
     return list(Match.objects.filter(own).exclude(status=Match.Status.REJECTED))
 
 
-def _auto_approve(match):
+def _auto_approve(match: Match) -> None:
     """Approve at once where the region's (or else its province's) rule allows it."""
     region = match.region
     rules = {
@@ -135,7 +145,7 @@ def _auto_approve(match):
 
 
 @transaction.atomic
-def match_review(*, match, actor, approve, note=""):
+def match_review(*, match: Match, actor: Actor, approve: bool, note: str = "") -> Match:
     """The need region's CAST staff approve (and so push) or reject a proposed match."""
     if not match_can_review(actor=actor, match=match):
         raise PermissionDenied(_("This match is outside your region."))
@@ -159,7 +169,9 @@ def match_review(*, match, actor, approve, note=""):
 
 
 @transaction.atomic
-def match_review_bulk(*, matches, actor, approve, note=""):
+def match_review_bulk(
+    *, matches: Iterable[Match], actor: Actor, approve: bool, note: str = ""
+) -> list[Match]:
     """Approve or reject several proposals with one reason. Each goes through match_review,
     so each is checked, pushed and announced as if reviewed alone; if one fails, none is
     reviewed."""
@@ -188,7 +200,7 @@ def _public(listing_or_team):
     }
 
 
-def match_push(match):
+def match_push(match: Match) -> None:
     """Tell both sides: notification centre, e-mail, and their webhooks."""
     match.pushed_at = timezone.now()
     match.save(update_fields=["pushed_at", "updated_at"])
@@ -225,7 +237,9 @@ def match_push(match):
         )
 
 
-def match_answer(*, match, actor, answer, reason="", comment=""):
+def match_answer(
+    *, match: Match, actor: Actor, answer: str, reason: str = "", comment: str = ""
+) -> MatchAnswer:
     """One side answers a pushed match; the other side hears of it. Answering again replaces
     the answer."""
     organization_id = match_party_organization_id(actor=actor, match=match)
@@ -283,7 +297,9 @@ def match_answer(*, match, actor, answer, reason="", comment=""):
     return result
 
 
-def auto_approve_rule_set(*, actor, region, enabled, min_score):
+def auto_approve_rule_set(
+    *, actor: Actor, region: Region, enabled: bool, min_score: float
+) -> AutoApproveRule:
     if not region_can_set_auto_approval(actor=actor, region=region):
         raise PermissionDenied(_("This region is not yours to review."))
     if not 0 <= min_score <= 2:
@@ -295,7 +311,7 @@ def auto_approve_rule_set(*, actor, region, enabled, min_score):
     return rule
 
 
-def explanation_text(match, modes=None):
+def explanation_text(match: Match, modes: dict[str, CooperationMode] | None = None) -> str:
     """The explanation in the reader's language: shared terms, field, region, modes.
     `modes`: cooperation modes by code, for pages that explain many matches."""
     explanation = match.explanation or {}

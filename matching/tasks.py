@@ -1,9 +1,10 @@
 """Celery tasks of the matching engine: each takes ids only and is safe to run twice."""
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 
@@ -21,21 +22,21 @@ def _send(task, *args):
         logger.exception("Could not run %s%s; the index sweep will retry", task.name, args)
 
 
-def enqueue_on_commit(task, *args):
+def enqueue_on_commit(task: Task, *args: object) -> None:
     """Run the task once the current transaction commits; a broker outage is logged, never
     raised, and the sweep takes what it left."""
     transaction.on_commit(partial(_send, task, *args))
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def index_and_match_listing(listing_id):
+def index_and_match_listing(listing_id: int):
     """A listing changed: bring it into (or out of) the index, then propose its matches."""
     indexing.index_listing(listing_id)
     matches_refresh(listing_id=listing_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def index_team(organization_id):
+def index_team(organization_id: int):
     indexing.index_team(organization_id)
 
 
@@ -45,7 +46,9 @@ def sweep_dirty_index():
     index_and_match_dirty(settings.MATCHING["sweep_batch"])
 
 
-def index_and_match_dirty(limit, *, progress=None):
+def index_and_match_dirty(
+    limit: int | None, *, progress: Callable[[int], object] | None = None
+) -> None:
     """Index dirty teams and listings (in batches), then propose matches for the listings."""
     for organization_id in indexing.dirty_team_ids(limit):
         indexing.index_team(organization_id)
@@ -83,5 +86,5 @@ def rematch_live_needs():
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def rematch_listing(listing_id):
+def rematch_listing(listing_id: int):
     matches_refresh(listing_id=listing_id)

@@ -1,7 +1,9 @@
 """Tell people what happened to their listings, organizations and requests: in-app and by e-mail."""
 
+from collections.abc import Iterable
 from functools import partial
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,7 +11,9 @@ from notifications.emails import notification_email
 from notifications.models import Notification
 
 
-def notify(*, users, topic, title, body="", url=""):
+def notify(
+    *, users: Iterable[AbstractBaseUser], topic: str, title: str, body: str = "", url: str = ""
+) -> list[Notification]:
     """A notification for each user; the e-mails go out once the transaction commits."""
     from notifications.tasks import send_notification_email
 
@@ -22,7 +26,7 @@ def notify(*, users, topic, title, body="", url=""):
     return notifications
 
 
-def notification_send_email(*, notification_id):
+def notification_send_email(*, notification_id: int) -> None:
     """Claim the notification, then send: a second run finds it claimed and sends nothing."""
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
@@ -35,7 +39,9 @@ def notification_send_email(*, notification_id):
     notification_email(notification=notification).send()
 
 
-def notification_mark_read(*, user, notification_ids=None):
+def notification_mark_read(
+    *, user: AbstractBaseUser, notification_ids: Iterable[int] | None = None
+) -> int:
     """Mark the user's notifications read (all of them, or the given ones)."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:

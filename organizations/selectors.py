@@ -1,15 +1,19 @@
 """Reads about organizations, memberships and who may act where."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from accounts.models import User
 from organizations.models import ApiToken, Membership, Organization
+from taxonomy.models import Region
 from taxonomy.selectors import within_regions_q
 
 
-def membership_list_active(*, user):
+def membership_list_active(*, user: User) -> list[Membership]:
     return list(
         Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
         .select_related("organization", "organization__region")
@@ -17,7 +21,7 @@ def membership_list_active(*, user):
     )
 
 
-def organization_list_for_review(*, actor):
+def organization_list_for_review(*, actor: Actor) -> QuerySet[Organization]:
     """Organizations awaiting verification in the regions the actor's CAST office covers."""
     qs = Organization.objects.filter(status=Organization.Status.PENDING).exclude(
         kind=Organization.Kind.CAST_OFFICE
@@ -27,13 +31,13 @@ def organization_list_for_review(*, actor):
     return qs.select_related("region", "region__parent").order_by("created_at")
 
 
-def organization_can_review(*, actor, organization):
+def organization_can_review(*, actor: Actor, organization: Organization) -> bool:
     if organization.kind == Organization.Kind.CAST_OFFICE:
         return actor.is_superuser
     return actor.can_review_region(organization.region_id)
 
 
-def organization_reviewing_office(*, organization):
+def organization_reviewing_office(*, organization: Organization) -> Organization | None:
     """The verified, staffed CAST office that verifies the organization: its city's, else its
     province's.
 
@@ -55,7 +59,7 @@ def organization_reviewing_office(*, organization):
     return min(offices, key=lambda office: region_ids.index(office.region_id), default=None)
 
 
-def organization_reviewers(*, office):
+def organization_reviewers(*, office: Organization | None) -> list[User]:
     """Who is told of a registration: the office's active staff, or the platform administrators."""
     if office is None:
         return list(get_user_model().objects.filter(is_superuser=True, is_active=True))
@@ -67,14 +71,20 @@ def organization_reviewers(*, office):
     ]
 
 
-def organization_can_see_licence(*, actor, organization):
+def organization_can_see_licence(*, actor: Actor, organization: Organization) -> bool:
     """The business licence: the organization's administrators, its reviewers, superusers."""
     return organization.id in actor.admin_organization_ids or organization_can_review(
         actor=actor, organization=organization
     )
 
 
-def organization_list_public(*, kind=None, query="", province=None, city=None):
+def organization_list_public(
+    *,
+    kind: str | None = None,
+    query: str = "",
+    province: Region | None = None,
+    city: Region | None = None,
+) -> QuerySet[Organization]:
     """Verified organizations in pinyin order of their names, optionally narrowed.
 
     `province` takes the province-level organizations and those of its cities; `city`, one city.
@@ -93,7 +103,7 @@ def organization_list_public(*, kind=None, query="", province=None, city=None):
     return qs.order_by("name_sort_key", "name")
 
 
-def organization_list_visible(*, actor):
+def organization_list_visible(*, actor: Actor) -> QuerySet[Organization]:
     """Verified organizations, the actor's own in any state, and those its office reviews."""
     if actor.is_superuser:
         return Organization.objects.all()
@@ -103,7 +113,7 @@ def organization_list_visible(*, actor):
     return Organization.objects.filter(visible)
 
 
-def token_creator_is_active_member(*, token):
+def token_creator_is_active_member(*, token: ApiToken) -> bool:
     """A token acts for its creator, so it stops working when they leave the organization."""
     return (
         token.created_by.is_active
@@ -115,7 +125,7 @@ def token_creator_is_active_member(*, token):
     )
 
 
-def api_token_authenticate(*, key):
+def api_token_authenticate(*, key: str) -> ApiToken | None:
     """The live token for a raw key, or None."""
     return (
         ApiToken.objects.filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)

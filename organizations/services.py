@@ -4,13 +4,16 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from notifications.models import Notification
 from notifications.services import notify
 from organizations.models import ApiToken, Membership, Organization
@@ -22,6 +25,7 @@ from organizations.selectors import (
     organization_reviewing_office,
 )
 from organizations.signals import organization_changed
+from taxonomy.models import Field
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
 # What a licence file must start with, whatever its name says, and the names each type may have.
@@ -32,7 +36,15 @@ LICENCE_SIGNATURES = {
 }
 
 
-def notify_organization(*, organization, topic, title, body="", url="", admins_only=False):
+def notify_organization(
+    *,
+    organization: Organization,
+    topic: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    admins_only: bool = False,
+) -> list[Notification]:
     """Notify the active members (or only the administrators) of an organization."""
     memberships = Membership.objects.filter(
         organization=organization, status=Membership.Status.ACTIVE
@@ -42,7 +54,7 @@ def notify_organization(*, organization, topic, title, body="", url="", admins_o
     return notify(users=[m.user for m in memberships], topic=topic, title=title, body=body, url=url)
 
 
-def _announce_change(organization):
+def _announce_change(organization: Organization) -> None:
     organization_changed.send(sender=Organization, organization_id=organization.pk)
 
 
@@ -88,12 +100,12 @@ def _check_licence(file):
     )
 
 
-def organization_reviewer_name(*, office):
+def organization_reviewer_name(*, office: Organization | None) -> str:
     """Who verifies, as the applicant reads it: the office's name or the platform administrators."""
     return office.name if office is not None else _("the platform administrators")
 
 
-def _announce_for_review(organization):
+def _announce_for_review(organization: Organization) -> Organization | None:
     """Tell the office that verifies the organization (or the platform administrators)."""
     office = organization_reviewing_office(organization=organization)
     notify(
@@ -111,7 +123,13 @@ def _announce_for_review(organization):
 
 
 @transaction.atomic
-def organization_register(*, user, data, fields=(), business_licence=None):
+def organization_register(
+    *,
+    user: User,
+    data: dict[str, Any],
+    fields: Iterable[Field] = (),
+    business_licence: UploadedFile | None = None,
+) -> Organization:
     """Create an organization awaiting verification, with the user as its administrator.
 
     The verifying office (the city's, else the province's, else the platform administrators)
@@ -139,7 +157,9 @@ def organization_register(*, user, data, fields=(), business_licence=None):
 
 
 @transaction.atomic
-def organization_review(*, organization, actor, approve, note=""):
+def organization_review(
+    *, organization: Organization, actor: Actor, approve: bool, note: str = ""
+) -> Organization:
     if not organization_can_review(actor=actor, organization=organization):
         raise PermissionDenied(_("This organization is outside your region."))
     if organization.status != Organization.Status.PENDING:
@@ -175,7 +195,14 @@ IDENTITY_FIELDS = ("name", "kind", "region", "credit_code")
 
 
 @transaction.atomic
-def organization_update(*, organization, actor, data, fields=None, business_licence=None):
+def organization_update(
+    *,
+    organization: Organization,
+    actor: Actor,
+    data: dict[str, Any],
+    fields: Iterable[Field] | None = None,
+    business_licence: UploadedFile | None = None,
+) -> Organization:
     """Edit an organization's profile; a new business licence file replaces the old one.
 
     A rejected organization, or one whose identity (name, type, region, credit code) changed,
@@ -211,7 +238,7 @@ def organization_update(*, organization, actor, data, fields=None, business_lice
     return organization
 
 
-def membership_request(*, user, organization):
+def membership_request(*, user: User, organization: Organization) -> Membership:
     """Ask to join an existing organization; its administrators approve."""
     membership, created = Membership.objects.get_or_create(
         user=user,
@@ -230,7 +257,7 @@ def membership_request(*, user, organization):
     return membership
 
 
-def membership_approve(*, membership, actor):
+def membership_approve(*, membership: Membership, actor: Actor) -> Membership:
     if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can approve members."))
     membership.status = Membership.Status.ACTIVE
@@ -244,7 +271,7 @@ def membership_approve(*, membership, actor):
     return membership
 
 
-def _check_not_last_admin(membership):
+def _check_not_last_admin(membership: Membership) -> None:
     admins = membership.organization.memberships.filter(
         role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
     )
@@ -252,14 +279,14 @@ def _check_not_last_admin(membership):
         raise ValidationError(_("An organization needs at least one administrator."))
 
 
-def membership_remove(*, membership, actor):
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
     if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can remove members."))
     _check_not_last_admin(membership)
     membership.delete()
 
 
-def membership_set_role(*, membership, actor, role):
+def membership_set_role(*, membership: Membership, actor: Actor, role: str) -> Membership:
     """Make a member an administrator, or an administrator a plain member."""
     if not organization_can_administer(actor=actor, organization_id=membership.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can change roles."))
@@ -322,7 +349,7 @@ def api_token_create(
     return token, key
 
 
-def api_token_revoke(*, token, actor):
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     if not organization_can_administer(actor=actor, organization_id=token.organization_id):
         raise PermissionDenied(_("Only the organization's administrators can revoke API tokens."))
     token.revoked_at = timezone.now()
@@ -330,7 +357,7 @@ def api_token_revoke(*, token, actor):
     return token
 
 
-def api_token_touch(*, token):
+def api_token_touch(*, token: ApiToken) -> None:
     """Record use at most once a minute, so reads do not write on every request."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -338,7 +365,7 @@ def api_token_touch(*, token):
 
 
 @transaction.atomic
-def cast_office_save(*, office, actor):
+def cast_office_save(*, office: Organization, actor: Actor) -> Organization:
     """Set up or edit a local CAST office: the platform administrators' job.
 
     An office is verified from the start: the platform vouches for it, and its staff then

@@ -1,9 +1,13 @@
 """Reads of subscriptions: a person's own, which ones a new listing meets, and previews."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from organizations.models import Membership
 from repositories.models import Listing
 from subscriptions.keywords import keyword_phrases, keywords_match, phrase_tokens
@@ -15,19 +19,19 @@ PREVIEW_SCAN = 500  # at most this many of the latest candidates are checked for
 _SCAN_BATCH = 50
 
 
-def _with_criteria(queryset):
+def _with_criteria(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
     return queryset.prefetch_related(
         Prefetch("fields", queryset=Field.objects.select_related("parent__parent")),
         Prefetch("regions", queryset=Region.objects.select_related("parent")),
     )
 
 
-def subscription_list(*, user):
+def subscription_list(*, user: User) -> QuerySet[Subscription]:
     """The person's subscriptions, newest first, with their fields and regions loaded."""
     return _with_criteria(Subscription.objects.filter(user=user))
 
 
-def subscription_get(*, user, pk):
+def subscription_get(*, user: User, pk: int) -> Subscription:
     """One of the person's own subscriptions, else 404 (never reveal someone else's)."""
     subscription = _with_criteria(Subscription.objects.filter(user=user, pk=pk)).first()
     if subscription is None:
@@ -35,7 +39,7 @@ def subscription_get(*, user, pk):
     return subscription
 
 
-def _kind_q(kind):
+def _kind_q(kind: str) -> Q:
     """Subscriptions to every kind (an empty list) or to this one."""
     if connection.features.supports_json_field_contains:
         chosen = Q(kinds__contains=[kind])
@@ -51,7 +55,7 @@ def _any_or_one_of(link_model, column, ids):
     return ~Exists(own) | Exists(own.filter(**{f"{column}__in": ids}))
 
 
-def subscriptions_match_listing(listing):
+def subscriptions_match_listing(listing: Listing) -> list[Subscription]:
     """The active subscriptions that a newly published listing meets.
 
     Kind, fields (a domain or industry covers its descendants) and regions (a province
@@ -83,7 +87,15 @@ def subscriptions_match_listing(listing):
     return [s for s in candidates if keywords_match(s.keyword_tokens, listing.search_text)]
 
 
-def subscription_preview(*, user, kinds=(), fields=(), regions=(), keywords="", limit=10):
+def subscription_preview(
+    *,
+    user: User,
+    kinds: Iterable[str] = (),
+    fields: Iterable[Field] = (),
+    regions: Iterable[Region] = (),
+    keywords: str = "",
+    limit: int = 10,
+) -> list[Listing]:
     """The latest live listings that these criteria meet, as they would be pushed to `user`.
 
     The same rules as subscriptions_match_listing, run the other way round: the database
@@ -132,7 +144,7 @@ def subscription_preview(*, user, kinds=(), fields=(), regions=(), keywords="", 
     return found
 
 
-def subscription_criteria(subscription):
+def subscription_criteria(subscription: Subscription) -> dict[str, Any]:
     """A saved subscription's criteria, as subscription_preview takes them."""
     return {
         "kinds": subscription.kinds,
@@ -142,7 +154,7 @@ def subscription_criteria(subscription):
     }
 
 
-def subscription_hits_recent(*, user, limit=20):
+def subscription_hits_recent(*, user: User, limit: int = 20) -> list[SubscriptionHit]:
     """The latest live listings the person's subscriptions found, each listing once."""
     hits = (
         SubscriptionHit.objects.filter(subscription__user=user)

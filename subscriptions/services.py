@@ -5,7 +5,9 @@ is sent, and every send claims its rows with a conditional UPDATE first: both ta
 twice (a retried or duplicated Celery message) and still push each listing once.
 """
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from notifications.models import Notification
 from notifications.services import notify
 from repositories.models import Listing, ListingKind
@@ -76,7 +79,7 @@ def _clean_keywords(text, errors):
     return phrases, normalized, tokens
 
 
-def subscription_clean(*, data):
+def subscription_clean(*, data: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise a subscription's values; a ValidationError names each bad field.
 
     `data` holds every key of EDITABLE: fields and regions as taxonomy objects, kinds as
@@ -136,13 +139,13 @@ def _check_keys(data):
         raise TypeError(f"unknown subscription keys: {sorted(unknown)}")
 
 
-def _check_owner(subscription, user):
+def _check_owner(subscription: Subscription, user: User) -> None:
     if subscription.user_id != user.pk:
         raise PermissionDenied(_("This is not your subscription."))
 
 
 @transaction.atomic
-def subscription_create(*, user, data):
+def subscription_create(*, user: User, data: Mapping[str, Any]) -> Subscription:
     """A new subscription of `user`; `data` holds any keys of EDITABLE (the rest default)."""
     _check_keys(data)
     values = subscription_clean(data={**DEFAULTS, **data})
@@ -162,7 +165,9 @@ def subscription_create(*, user, data):
 
 
 @transaction.atomic
-def subscription_update(*, subscription, user, data):
+def subscription_update(
+    *, subscription: Subscription, user: User, data: Mapping[str, Any]
+) -> Subscription:
     """Change some of the subscription's values (the keys of EDITABLE present in `data`)."""
     _check_owner(subscription, user)
     _check_keys(data)
@@ -179,7 +184,9 @@ def subscription_update(*, subscription, user, data):
     return _save(subscription, values)
 
 
-def subscription_set_active(*, subscription, user, is_active):
+def subscription_set_active(
+    *, subscription: Subscription, user: User, is_active: bool
+) -> Subscription:
     """Pause or resume: a paused subscription records and pushes nothing."""
     _check_owner(subscription, user)
     subscription.is_active = is_active
@@ -187,16 +194,16 @@ def subscription_set_active(*, subscription, user, is_active):
     return subscription
 
 
-def subscription_delete(*, subscription, user):
+def subscription_delete(*, subscription: Subscription, user: User) -> None:
     _check_owner(subscription, user)
     subscription.delete()
 
 
-def _site_link(path):
+def _site_link(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
-def _kind_label(listing):
+def _kind_label(listing: Listing) -> str:
     return str(ListingKind(listing.kind).label)
 
 
@@ -215,7 +222,7 @@ def _push_message(listing, names):
     return title, body
 
 
-def subscription_push_listing(*, listing_id):
+def subscription_push_listing(*, listing_id: int) -> int:
     """Record the hits of a newly published listing and push it to instant subscribers.
 
     One notification (and e-mail) per person even when several of their subscriptions
@@ -242,7 +249,7 @@ def subscription_push_listing(*, listing_id):
         [SubscriptionHit(subscription=subscription, listing=listing) for subscription in matched],
         ignore_conflicts=True,
     )
-    instant = {}
+    instant: dict[int, list[str]] = {}
     for subscription in matched:
         if subscription.frequency == Frequency.INSTANT:
             instant.setdefault(subscription.user_id, []).append(subscription.name)
@@ -297,7 +304,7 @@ def _digest_message(frequency, listings, names_by_listing):
     return title % {"count": count}, "\n\n".join(items)
 
 
-def _digest_user(*, user, frequency):
+def _digest_user(*, user: User, frequency: str) -> bool:
     """Claim the person's undigested hits of this frequency and send one digest of them."""
     with transaction.atomic():
         pending = SubscriptionHit.objects.filter(
@@ -329,7 +336,8 @@ def _digest_user(*, user, frequency):
             .filter(listing_id__in=[hit.listing_id for hit in hits])
             .values_list("listing_id", flat=True)
         )
-        listings, names = [], {}
+        listings: list[Listing] = []
+        names: dict[int, list[str]] = {}
         for hit in hits:
             if hit.listing_id in pushed:
                 continue  # already pushed at once by an instant subscription
@@ -350,7 +358,7 @@ def _digest_user(*, user, frequency):
         return True
 
 
-def subscription_send_digests(*, frequency):
+def subscription_send_digests(*, frequency: str) -> int:
     """One digest per person with new hits of a daily or weekly subscription; returns the count.
 
     Hits of paused subscriptions and of listings no longer live are consumed without being

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db.models import Q
@@ -6,7 +7,9 @@ from search.text import tokenize
 from taxonomy.models import CooperationMode, Field, Region
 
 
-def within_regions_q(regions, *, lookup: str = "region") -> Q:
+def within_regions_q(
+    regions: Region | int | str | Iterable[Region | int | str], *, lookup: str = "region"
+) -> Q:
     """Rows whose region (`lookup`) is one of `regions` or a city of one: a province covers
     its cities. `regions`: Regions, their ids, or one of either."""
     if isinstance(regions, Region | int | str):
@@ -25,7 +28,7 @@ def _direction_tokens():
     return table
 
 
-def field_best_match(*, text):
+def field_best_match(*, text: str) -> Field | None:
     """The direction whose name and keywords share most tokens with `text`, or None.
 
     A token shared with the direction itself counts twice one shared with its industry or domain.
@@ -39,7 +42,7 @@ def field_best_match(*, text):
     return best if best_score >= 2 else None
 
 
-def cooperation_modes_by_name():
+def cooperation_modes_by_name() -> dict[str, CooperationMode]:
     """Chinese and English names and codes → mode, for reading imported text."""
     table = {}
     for mode in CooperationMode.objects.all():
