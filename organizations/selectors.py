@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -142,7 +143,7 @@ class Actor:
     never reach further than its one organization.
     """
 
-    user: object
+    user: User | AnonymousUser | None
     organization_ids: frozenset[int] = frozenset()
     admin_organization_ids: frozenset[int] = frozenset()
     review_region_ids: frozenset[int] = frozenset()
