@@ -18,6 +18,7 @@ from api.errors import state_conflicts
 from organizations.models import ApiToken, Organization
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.permissions import webhook_can_manage_any
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 
 
@@ -101,7 +102,7 @@ class ManagesWebhooks(BasePermission):
     )
 
     def has_permission(self, request, view):
-        return bool(view.get_actor().admin_organization_ids)
+        return webhook_can_manage_any(actor=view.get_actor())
 
 
 class WebhookActorMixin(ScopedViewSetMixin):

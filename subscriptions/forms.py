@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.web import add_service_errors
 from repositories.models import ListingKind
 from subscriptions.models import Frequency
 from subscriptions.services import DEFAULTS, subscription_clean
@@ -135,8 +136,7 @@ class SubscriptionForm(forms.Form):
         try:
             subscription_clean(data={**DEFAULTS, **self.service_data()})
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
+            add_service_errors(self, error)
         return cleaned
 
     def service_data(self):

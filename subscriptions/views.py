@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.web import add_service_errors
 from subscriptions import services
 from subscriptions.forms import SubscriptionForm
 from subscriptions.selectors import (
@@ -19,15 +20,6 @@ from subscriptions.selectors import (
 
 # HTMX swaps the form (fields, errors and preview) in place.
 PREVIEW_TEMPLATE = "subscriptions/_form_body.html"
-
-
-def _add_errors(form, error):
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, field_messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _wants_preview(request):
@@ -48,7 +40,7 @@ def subscription_index(request):
                     user=request.user, data=form.service_data()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("Subscription “%(name)s” saved.") % {"name": subscription.name}
@@ -83,7 +75,7 @@ def subscription_edit(request, pk):
                     subscription=subscription, user=request.user, data=form.service_data()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("Subscription “%(name)s” saved.") % {"name": subscription.name}

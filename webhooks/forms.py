@@ -39,11 +39,3 @@ class WebhookEndpointForm(forms.Form):
                 "is_active": endpoint.is_active,
             },
         )
-
-    def add_service_errors(self, error):
-        """Put a service's ValidationError on the fields it names (or the form)."""
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)

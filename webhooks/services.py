@@ -4,13 +4,17 @@ Other apps announce an event with webhook_emit(); everything else here serves th
 the API and the Celery tasks.
 """
 
+from __future__ import annotations
+
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from http.client import HTTPException
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,8 +31,11 @@ from organizations.models import Organization
 from organizations.services import notify_organization
 from webhooks import transport
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.selectors import webhook_can_manage
+from webhooks.permissions import webhook_can_manage
 from webhooks.signing import sign
+
+if TYPE_CHECKING:
+    from organizations.selectors import Actor
 
 MAX_ENDPOINTS_PER_ORGANIZATION = 20
 MAX_RETRY_DELAY_SECONDS = 24 * 3600
@@ -43,15 +50,15 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-def webhook_timeout():
+def webhook_timeout() -> float:
     return _setting("WEBHOOK_TIMEOUT_SECONDS", 5)
 
 
-def webhook_max_attempts():
+def webhook_max_attempts() -> int:
     return max(1, _setting("WEBHOOK_MAX_ATTEMPTS", 6))
 
 
-def webhook_retry_delay(attempt):
+def webhook_retry_delay(attempt: int) -> int:
     """Seconds to wait after failed attempt number `attempt` (1, 2, …): base, 2×base, 4×base, …"""
     base = _setting("WEBHOOK_RETRY_BASE_SECONDS", 30)
     return min(base * 2 ** (attempt - 1), MAX_RETRY_DELAY_SECONDS)
@@ -66,7 +73,7 @@ def _url_error(message, code):
     return ValidationError({"url": ValidationError(str(message), code=code)})
 
 
-def webhook_url_validate(*, url):
+def webhook_url_validate(*, url: str) -> str:
     """The URL, stripped, if it may receive webhooks; otherwise ValidationError on "url".
 
     The error's code says why: required, scheme, invalid, max_length, credentials,
@@ -94,7 +101,7 @@ def webhook_url_validate(*, url):
     return url
 
 
-def webhook_events_clean(*, events):
+def webhook_events_clean(*, events: Iterable[str]) -> list[str]:
     """The chosen events, known and in their canonical order; ValidationError on "events"."""
     if isinstance(events, str) or not isinstance(events, list | tuple | set | frozenset):
         raise ValidationError({"events": _("Give the events as a list.")})
@@ -113,7 +120,15 @@ def _new_secret():
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, organization, actor, url, events, description="", is_active=True):
+def webhook_endpoint_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    url: str,
+    events: Iterable[str],
+    description: str = "",
+    is_active: bool = True,
+) -> WebhookEndpoint:
     """Add an endpoint; its secret is in endpoint.secret, to be shown once to its creator.
 
     If the endpoint subscribes to "ping", a ping is sent to it once the transaction commits.
@@ -152,7 +167,9 @@ def webhook_endpoint_create(*, organization, actor, url, events, description="",
 
 
 @transaction.atomic
-def webhook_endpoint_update(*, endpoint, actor, data):
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, actor: Actor, data: dict[str, Any]
+) -> WebhookEndpoint:
     """Change url, events, description or is_active (the keys present in data).
 
     Enabling an endpoint again clears its failure streak; a new URL subscribed to "ping" is pinged.
@@ -194,7 +211,7 @@ def webhook_endpoint_update(*, endpoint, actor, data):
     return endpoint
 
 
-def webhook_endpoint_delete(*, endpoint, actor):
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     """Delete the endpoint and its delivery log."""
     _check_admin(actor, endpoint.organization_id)
     endpoint.delete()
@@ -207,7 +224,7 @@ def _enqueue(delivery_ids):
         transaction.on_commit(partial(deliver_webhook.delay, delivery_id))
 
 
-def webhook_ping(*, endpoint, actor):
+def webhook_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """Send a "ping" to the endpoint now (once, without retries), even if it is disabled."""
     _check_admin(actor, endpoint.organization_id)
     delivery = WebhookDelivery.objects.create(
@@ -224,7 +241,9 @@ def webhook_ping(*, endpoint, actor):
     return delivery
 
 
-def webhook_emit(*, organization, event, payload):
+def webhook_emit(
+    *, organization: Organization | int, event: str, payload: dict[str, Any]
+) -> list[WebhookDelivery]:
     """Announce an event to an organization's active endpoints subscribed to it.
 
     organization: an Organization or its id; event: one of WebhookEvent's values; payload: a
@@ -261,7 +280,7 @@ def webhook_emit(*, organization, event, payload):
     return deliveries
 
 
-def webhook_delivery_redeliver(*, delivery, actor):
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
     """Send a failed delivery again, with a fresh set of attempts and the same event id."""
     endpoint = delivery.endpoint
     _check_admin(actor, endpoint.organization_id)
@@ -285,7 +304,7 @@ def webhook_delivery_redeliver(*, delivery, actor):
     return delivery
 
 
-def webhook_body(delivery):
+def webhook_body(delivery: WebhookDelivery) -> bytes:
     """The request body: the same bytes on every attempt of a delivery."""
     envelope = {
         "id": str(delivery.event_id),
@@ -297,7 +316,7 @@ def webhook_body(delivery):
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def webhook_headers(delivery, body, *, timestamp):
+def webhook_headers(delivery: WebhookDelivery, body: bytes, *, timestamp: int) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "X-TechBridge-Event": delivery.event,
@@ -323,7 +342,7 @@ def _short(text, limit=300):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def webhook_attempt_delivery(*, delivery_id):
+def webhook_attempt_delivery(*, delivery_id: int) -> AttemptOutcome:
     """One attempt at a delivery; the Celery task schedules the retry this returns.
 
     The delivery is claimed first, so a second run while it is in flight, after it succeeded, or

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import error_text
+from core.web import add_service_errors, error_text
 from organizations.models import Organization
 from webhooks import services
 from webhooks.forms import WebhookEndpointForm
 from webhooks.models import WebhookDelivery, WebhookEvent
-from webhooks.selectors import webhook_can_manage, webhook_delivery_list, webhook_endpoint_list
+from webhooks.permissions import webhook_can_manage
+from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 
 DELIVERIES_PER_PAGE = 25
 
@@ -82,7 +83,7 @@ def endpoint_create(request, pk):
                 organization=organization, actor=request.actor, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -108,7 +109,7 @@ def endpoint_edit(request, pk, endpoint_pk):
                 endpoint=endpoint, actor=request.actor, data=form.cleaned_data
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error)
         except PermissionDenied:
             raise Http404 from None
         else:
