@@ -13,7 +13,7 @@ from repositories.models import (
     Project,
     Talent,
 )
-from repositories.selectors import listing_can_see_details
+from repositories.permissions import listing_can_follow_review, listing_can_see_details
 from repositories.services import listing_pending_fields
 from repositories.validators import listing_error_messages, listing_rule_errors
 from taxonomy.models import CooperationMode, Field, Region
@@ -157,9 +157,8 @@ class ListingSerializer(serializers.ModelSerializer):
     @extend_schema_field(PendingRevisionSerializer(allow_null=True))
     def get_pending_revision(self, listing):
         actor = self.context["actor"]
-        if not listing.pending_status or not (
-            listing.organization_id in actor.organization_ids
-            or actor.can_review_region(listing.region_id)
+        if not listing.pending_status or not listing_can_follow_review(
+            actor=actor, listing=listing
         ):
             return None
         return PendingRevisionSerializer(

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -15,14 +14,10 @@ from api.errors import state_conflicts
 from organizations.models import ApiToken, Organization
 from organizations.selectors import organization_list_visible
 from repositories import services
-from repositories.models import KIND_BY_MODEL, ListingKind, ListingStatus
-from repositories.selectors import (
-    listing_ids_with_granted_details,
-    listing_keyword_search,
-    listing_list_visible,
-)
+from repositories.filters import AchievementApiFilterSet, ListingApiFilterSet
+from repositories.models import RELATION_FIELDS, ListingKind
+from repositories.selectors import listing_ids_with_granted_details, listing_list_visible
 from taxonomy.models import CooperationMode, Field, Region
-from taxonomy.selectors import within_regions_q
 
 
 class FieldViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -77,46 +72,6 @@ class OrganizationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ListingFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_keywords", label=_("keywords"))
-    field = filters.ModelChoiceFilter(
-        queryset=Field.objects.all(),
-        to_field_name="code",
-        method="filter_field",
-        label=_("field code, at any level"),
-    )
-    region = filters.ModelChoiceFilter(
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        method="filter_region",
-        label=_("region code; a province includes its cities"),
-    )
-    cooperation_mode = filters.ModelChoiceFilter(
-        queryset=CooperationMode.objects.all(),
-        to_field_name="code",
-        field_name="cooperation_modes",
-    )
-    status = filters.ChoiceFilter(choices=ListingStatus.choices)
-    organization = filters.NumberFilter(field_name="organization_id")
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-
-    def filter_keywords(self, queryset, name, value):
-        # Ranked as the browse pages rank; StableOrderingFilter keeps this order unless the
-        # request asks for another.
-        kind = KIND_BY_MODEL[queryset.model]
-        return listing_keyword_search(queryset, kind=kind, query=value).listings
-
-    def filter_field(self, queryset, name, value):
-        return queryset.filter(field__code__startswith=value.code)
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(within_regions_q(value))
-
-
-class AchievementFilter(ListingFilter):
-    maturity_min = filters.NumberFilter(field_name="maturity", lookup_expr="gte")
-
-
 class ListingViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -130,7 +85,7 @@ class ListingViewSet(
 
     kind = None
     token_scope_by_action = {"review": ApiToken.Scope.REVIEW}
-    filterset_class = ListingFilter
+    filterset_class = ListingApiFilterSet
     conflict_actions = ["destroy", "submit", "review", "reconfirm", "close"]
     ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]
     ordering = ["-published_at", "-id"]
@@ -165,11 +120,7 @@ class ListingViewSet(
 
     @staticmethod
     def _split(validated):
-        relations = {
-            name: validated.pop(name)
-            for name in ("cooperation_modes", "societies")
-            if name in validated
-        }
+        relations = {name: validated.pop(name) for name in RELATION_FIELDS if name in validated}
         return validated, relations
 
     def perform_create(self, serializer):
@@ -248,7 +199,7 @@ class NeedViewSet(ListingViewSet):
 class AchievementViewSet(ListingViewSet):
     kind = ListingKind.ACHIEVEMENT
     serializer_class = serializers.AchievementSerializer
-    filterset_class = AchievementFilter
+    filterset_class = AchievementApiFilterSet
 
 
 class ProjectViewSet(ListingViewSet):

@@ -3,14 +3,17 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-from repositories.models import KIND_FIELDS, MODEL_BY_KIND, Attachment, ListingKind, Project
+from repositories.models import (
+    COMMON_FIELDS,
+    KIND_FIELDS,
+    MODEL_BY_KIND,
+    RELATION_FIELDS,
+    Attachment,
+    Project,
+)
 from repositories.validators import listing_error_messages, listing_rule_errors
 from taxonomy.forms import direction_field, region_field
-from taxonomy.models import CooperationMode, Field, Maturity, Region
-
-COMMON_FIELDS = ["title", "summary", "field", "region", "cooperation_modes"]
-# Relations saved by the service after the row itself.
-RELATION_FIELDS = ("cooperation_modes", "societies")
+from taxonomy.models import CooperationMode
 
 
 def _use_platform_messages(form):
@@ -125,61 +128,3 @@ class AccessRequestForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-
-
-DATE_CHOICES = [
-    ("", _("any time")),
-    ("7", _("past week")),
-    ("30", _("past month")),
-    ("90", _("past 3 months")),
-    ("365", _("past year")),
-]
-
-
-class BrowseForm(forms.Form):
-    """Filters of the list pages; every field optional, bad values are ignored with a message."""
-
-    q = forms.CharField(label=_("keywords"), required=False, max_length=100)
-    field = forms.ModelChoiceField(
-        Field.objects.filter(level__lte=2),
-        label=_("field"),
-        required=False,
-        to_field_name="code",
-        empty_label=_("all"),
-    )
-    region = forms.ModelChoiceField(
-        Region.objects.filter(level=Region.Level.PROVINCE),
-        label=_("region"),
-        required=False,
-        to_field_name="code",
-        empty_label=_("all"),
-    )
-    mode = forms.ModelChoiceField(
-        CooperationMode.objects.all(),
-        label=_("cooperation mode"),
-        required=False,
-        to_field_name="code",
-        empty_label=_("all"),
-    )
-    maturity = forms.TypedChoiceField(
-        choices=[("", _("any maturity"))] + [(m.value, m.label) for m in Maturity],
-        coerce=int,
-        empty_value=None,
-        label=_("maturity at least"),
-        required=False,
-    )
-    days = forms.TypedChoiceField(
-        choices=DATE_CHOICES,
-        coerce=int,
-        empty_value=None,
-        label=_("published within"),
-        required=False,
-    )
-
-    def __init__(self, *args, kind, **kwargs):
-        super().__init__(*args, **kwargs)
-        if kind != ListingKind.ACHIEVEMENT:
-            del self.fields["maturity"]
-        self.fields["field"].label_from_instance = lambda f: (
-            ("· " if f.level == 2 else "") + f.label
-        )

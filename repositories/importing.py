@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from repositories.models import ListingKind
+from repositories.models import ListingKind, kind_text_fields
 from repositories.services import listing_import_row
 from taxonomy.models import Field, IPStatus, Maturity, Region
 from taxonomy.selectors import cooperation_modes_by_name, field_best_match
@@ -148,17 +148,7 @@ class PlatformRows:
             row, {"external_id": "external_id", "title": "title", "summary": "summary"}
         )
         data = {"title": title, "summary": summary}
-        text_fields = {
-            ListingKind.NEED: ["background", "problem", "target_indicators", "constraints"],
-            ListingKind.ACHIEVEMENT: [
-                "description",
-                "innovation_points",
-                "application_scenarios",
-                "patent_numbers",
-                "owner_names",
-            ],
-        }[self.kind]
-        for name in text_fields:
+        for name in kind_text_fields(self.kind):
             data[name] = _text(row, name)
         if code := _text(row, "field"):
             if code not in self.fields:

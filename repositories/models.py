@@ -39,7 +39,12 @@ class ListingStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
-# The fields an author writes for each kind, besides the common ones (title, summary, field…).
+# The fields an author writes for every kind; the relations among them are saved after the row.
+COMMON_FIELDS = ["title", "summary", "field", "region", "cooperation_modes"]
+RELATION_FIELDS = ("cooperation_modes", "societies")
+
+# The fields an author writes for each kind, besides the common ones: the publish form, the
+# API's serializers and the admin show these.
 KIND_FIELDS = {
     ListingKind.NEED: [
         "background",
@@ -468,3 +473,15 @@ MODEL_BY_KIND = {
     ListingKind.TALENT: Talent,
 }
 KIND_BY_MODEL = {model: kind for kind, model in MODEL_BY_KIND.items()}
+
+
+def kind_text_fields(kind: str) -> list[str]:
+    """The free-text fields among the kind's own (no choices, numbers or dates): what an
+    import reads as text and what keyword search reads."""
+    model = MODEL_BY_KIND[kind]
+    text_fields = []
+    for name in KIND_FIELDS[kind]:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.CharField | models.TextField) and not field.choices:
+            text_fields.append(name)
+    return text_fields

@@ -1,7 +1,9 @@
 """Reads of listings, every one scoped to what the actor may see."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
@@ -18,7 +20,9 @@ from repositories.models import (
 from search.backends.base import reciprocal_rank_fusion
 from search.ranking import rank_by_keywords, rank_by_meaning
 from search.text import tokenize
-from taxonomy.selectors import within_regions_q
+
+if TYPE_CHECKING:
+    from organizations.selectors import Actor
 
 # Keyword results ranked by BM25 from the search index; any further matches follow by date.
 RELEVANCE_DEPTH = 500
@@ -45,7 +49,7 @@ def _live_q():
     return Q(status=ListingStatus.PUBLISHED, expires_at__gt=timezone.now())
 
 
-def listing_visibility_q(*, actor):
+def listing_visibility_q(*, actor: Actor) -> Q:
     """Live listings for everyone; any state of one's own; the non-draft ones of one's region."""
     if actor.is_superuser:
         return Q()
@@ -63,7 +67,7 @@ def _with_relations(queryset):
     ).prefetch_related("cooperation_modes")
 
 
-def listing_get(*, actor, kind, pk):
+def listing_get(*, actor: Actor, kind: str, pk: int) -> Listing:
     """The listing if the actor may see it, else 404 (never reveal that it exists)."""
     model = MODEL_BY_KIND.get(kind)
     if model is None:
@@ -75,7 +79,7 @@ def listing_get(*, actor, kind, pk):
     return listing
 
 
-def keyword_q(query):
+def keyword_q(query: str) -> Q:
     """Every token of the query must occur in the listing's tokenized text."""
     condition = Q()
     for token in dict.fromkeys(tokenize(query)):
@@ -107,7 +111,9 @@ def _holding_most_words(listings, pks, query):
     return [pk for pk in pks if pk in texts and len(words & set(texts[pk].split())) >= needed]
 
 
-def listing_keyword_search(listings, *, kind, query, index_filters=None):
+def listing_keyword_search(
+    listings: QuerySet, *, kind: str, query: str, index_filters: dict[str, str] | None = None
+) -> KeywordResults:
     """`listings` narrowed to the query, most relevant first (then newest).
 
     Listings holding every word come first, by BM25; when there are fewer than FEW_RESULTS,
@@ -156,48 +162,19 @@ def listing_keyword_search(listings, *, kind, query, index_filters=None):
     return KeywordResults(combined.order_by(*order), broadened=bool(related))
 
 
-def listing_search(
-    *,
-    kind,
-    query="",
-    field=None,
-    region=None,
-    cooperation_mode=None,
-    maturity=None,
-    published_within_days=None,
-    queryset=None,
-):
-    """Live listings of one kind, filtered as the browse pages and the API offer: newest
-    first, or with a keyword query the most relevant first (see listing_keyword_search)."""
-    model = MODEL_BY_KIND[kind]
-    listings = queryset if queryset is not None else model.objects.filter(_live_q())
-    index_filters = {}
-    if field is not None:
-        listings = listings.filter(field__code__startswith=field.code)
-        index_filters["field"] = field.code
-    if region is not None:
-        listings = listings.filter(within_regions_q(region))
-        index_filters["province"] = region.province.code
-    if cooperation_mode is not None:
-        listings = listings.filter(cooperation_modes=cooperation_mode)
-    if maturity and kind == ListingKind.ACHIEVEMENT:
-        listings = listings.filter(maturity__gte=maturity)
-    if published_within_days:
-        since = timezone.now() - timedelta(days=published_within_days)
-        listings = listings.filter(published_at__gte=since)
-    results = listing_keyword_search(
-        listings, kind=kind, query=query, index_filters=index_filters or None
-    )
-    results.listings = _with_relations(results.listings).distinct()
-    return results
+def listing_list_live(*, kind: str) -> QuerySet:
+    """Live listings of one kind with what their cards show, newest first (the browse pages
+    narrow and rank them with repositories.filters)."""
+    listings = MODEL_BY_KIND[kind].objects.filter(_live_q())
+    return _with_relations(listings).order_by("-published_at", "-id")
 
 
-def listing_list_visible(*, actor, kind):
+def listing_list_visible(*, actor: Actor, kind: str) -> QuerySet:
     """Every listing of a kind that the actor may see, in any state (for the API)."""
     return MODEL_BY_KIND[kind].objects.filter(listing_visibility_q(actor=actor))
 
 
-def listing_list_mine(*, actor, status=None):
+def listing_list_mine(*, actor: Actor, status: str | None = None) -> QuerySet:
     listings = Listing.objects.filter(organization_id__in=actor.organization_ids)
     if status:
         listings = listings.filter(status=status)
@@ -210,7 +187,7 @@ def _awaiting_review_q():
     )
 
 
-def listing_list_for_review(*, actor):
+def listing_list_for_review(*, actor: Actor) -> QuerySet:
     """The review queue: submitted listings and pending revisions of published ones, in the
     regions the actor's CAST office covers."""
     listings = Listing.objects.filter(_awaiting_review_q())
@@ -221,35 +198,7 @@ def listing_list_for_review(*, actor):
     )
 
 
-def listing_can_edit(*, actor, listing):
-    return (
-        listing.organization_id in actor.organization_ids and listing.status != ListingStatus.CLOSED
-    )
-
-
-def listing_can_review(*, actor, listing):
-    awaiting_review = listing.status == ListingStatus.SUBMITTED or (
-        listing.status == ListingStatus.PUBLISHED
-        and listing.pending_status == PendingStatus.SUBMITTED
-    )
-    return awaiting_review and actor.can_review_region(listing.region_id)
-
-
-def listing_can_see_details(*, actor, listing, granted_ids=None):
-    """Confidential details: the owner, the region's reviewers, and organizations granted access.
-
-    Pass `granted_ids` (from listing_ids_with_granted_details) when checking many listings.
-    """
-    if listing.organization_id in actor.organization_ids or actor.can_review_region(
-        listing.region_id
-    ):
-        return True
-    if granted_ids is None:
-        granted_ids = listing_ids_with_granted_details(actor=actor)
-    return listing.pk in granted_ids
-
-
-def access_request_list_for_owner(*, actor):
+def access_request_list_for_owner(*, actor: Actor) -> QuerySet:
     return (
         DetailAccessRequest.objects.filter(
             listing__organization_id__in=actor.organization_ids,
@@ -260,7 +209,7 @@ def access_request_list_for_owner(*, actor):
     )
 
 
-def listing_counts_live():
+def listing_counts_live() -> dict[str, int]:
     """Live listings per kind, for the home page."""
     rows = Listing.objects.filter(_live_q()).values("kind").annotate(total=Count("id"))
     counts = {kind: 0 for kind in ListingKind.values}
@@ -268,7 +217,7 @@ def listing_counts_live():
     return counts
 
 
-def listing_ids_with_granted_details(*, actor):
+def listing_ids_with_granted_details(*, actor: Actor) -> set[int]:
     """IDs of other organizations' listings whose details the actor's organizations were granted."""
     if not actor.organization_ids:
         return set()

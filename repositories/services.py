@@ -6,9 +6,13 @@ Edits to a published listing become its pending revision: the published version 
 until a reviewer approves the revision (which then replaces it) or returns it with a reason.
 """
 
+from __future__ import annotations
+
 import copy
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,45 +37,30 @@ from repositories.models import (
     ListingRevision,
     ListingStatus,
     PendingStatus,
+    kind_text_fields,
 )
-from repositories.selectors import (
+from repositories.permissions import (
+    listing_can_act_for,
     listing_can_edit,
     listing_can_review,
+    listing_has_revision_for_review,
+    listing_is_awaiting_review,
+    listing_is_own,
 )
 from repositories.signals import listing_changed, listing_changes_are_deferred
 from repositories.validators import listing_rule_errors
 from search.text import tokenize
 from taxonomy.models import CooperationMode
 
-SEARCHABLE_FIELDS = {
-    ListingKind.NEED: [
-        "title",
-        "summary",
-        "background",
-        "problem",
-        "target_indicators",
-        "constraints",
-    ],
-    ListingKind.ACHIEVEMENT: [
-        "title",
-        "summary",
-        "description",
-        "innovation_points",
-        "application_scenarios",
-        "owner_names",
-    ],
-    ListingKind.PROJECT: ["title", "summary", "description", "needs_description", "team"],
-    ListingKind.TALENT: [
-        "title",
-        "summary",
-        "institution_name",
-        "titles",
-        "disciplines",
-        "research_interests",
-        "representative_achievements",
-        "representative_projects",
-    ],
-}
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from accounts.models import User
+    from organizations.selectors import Actor
+
+# Patent numbers stay out of the search text: their runs of digits would match unrelated
+# numeric queries (a year, an indicator).
+UNSEARCHED_TEXT_FIELDS = {"patent_numbers"}
 
 # Only the author's own content is recorded in the history, not bookkeeping columns.
 _UNTRACKED = {
@@ -102,9 +91,10 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 RECONFIRM_WINDOW = timedelta(days=30)
 
 
-def listing_text(listing):
+def listing_text(listing: Listing) -> str:
     """The listing's searchable text: its own words plus the names of its field."""
-    parts = [getattr(listing, name) or "" for name in SEARCHABLE_FIELDS[listing.kind]]
+    names = ["title", "summary", *kind_text_fields(listing.kind)]
+    parts = [getattr(listing, name) or "" for name in names if name not in UNSEARCHED_TEXT_FIELDS]
     if listing.field_id:
         parts.extend(node.name for node in listing.field.lineage())
     return "\n".join(part for part in parts if part)
@@ -212,9 +202,17 @@ def _validity_end():
 
 
 @transaction.atomic
-def listing_create(*, kind, actor, organization, data, cooperation_modes=(), societies=()):
+def listing_create(
+    *,
+    kind: str,
+    actor: Actor,
+    organization: Organization,
+    data: dict[str, Any],
+    cooperation_modes: Iterable[CooperationMode] = (),
+    societies: Iterable[Organization] = (),
+) -> Listing:
     """A new draft owned by one of the actor's organizations."""
-    if organization.id not in actor.organization_ids:
+    if not listing_can_act_for(actor=actor, organization_id=organization.id):
         raise PermissionDenied(_("You can publish only for your own organization."))
     listing = MODEL_BY_KIND[kind](
         kind=kind, organization=organization, created_by=actor.user, status=ListingStatus.DRAFT
@@ -241,7 +239,14 @@ def listing_create(*, kind, actor, organization, data, cooperation_modes=(), soc
 
 
 @transaction.atomic
-def listing_update(*, listing, actor, data, cooperation_modes=None, societies=None):
+def listing_update(
+    *,
+    listing: Listing,
+    actor: Actor,
+    data: dict[str, Any],
+    cooperation_modes: Iterable[CooperationMode] | None = None,
+    societies: Iterable[Organization] | None = None,
+) -> Listing:
     """Edit a listing. Edits to a published one become its pending revision (see
     _pending_update): readers keep seeing what was checked until the edit is checked too."""
     if not listing_can_edit(actor=actor, listing=listing):
@@ -283,7 +288,9 @@ def _live_relations(listing):
     return modes, societies
 
 
-def listing_pending_revision(listing):
+def listing_pending_revision(
+    listing: Listing,
+) -> tuple[Listing, list[CooperationMode], list[Organization]]:
     """(revised, cooperation modes, societies): an unsaved copy of the listing with its pending
     revision applied, or with the live values where there is none. The listing is left as is."""
     revised = copy.copy(listing)
@@ -318,7 +325,7 @@ def _display(listing, name, value):
     return _printable(value)
 
 
-def listing_pending_fields(listing):
+def listing_pending_fields(listing: Listing) -> list[str]:
     """Names of the fields the pending revision changes, without a query where the listing's
     cooperation modes (and a talent's societies) are prefetched."""
     values = listing.pending_changes
@@ -340,7 +347,7 @@ def listing_pending_fields(listing):
     return changed
 
 
-def listing_pending_diff(listing):
+def listing_pending_diff(listing: Listing) -> list[tuple[str, str, str]]:
     """[(label, live value, revised value)] for each field the pending revision changes."""
     revised, modes, societies = listing_pending_revision(listing)
     before = _values(listing, *_live_relations(listing))
@@ -397,8 +404,8 @@ def _pending_update(*, listing, actor, data, cooperation_modes, societies):
 
 
 @transaction.atomic
-def listing_submit(*, listing, actor):
-    if listing.organization_id not in actor.organization_ids:
+def listing_submit(*, listing: Listing, actor: Actor) -> Listing:
+    if not listing_is_own(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot submit this listing."))
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
         raise ValidationError(_("Only drafts and returned listings can be submitted."))
@@ -417,14 +424,10 @@ def listing_submit(*, listing, actor):
 
 
 @transaction.atomic
-def listing_review(*, listing, actor, approve, note=""):
+def listing_review(*, listing: Listing, actor: Actor, approve: bool, note: str = "") -> Listing:
     """A CAST reviewer publishes a submitted listing, or applies the pending revision of a
     published one; or returns either with a reason."""
-    has_pending_revision = (
-        listing.status == ListingStatus.PUBLISHED
-        and listing.pending_status == PendingStatus.SUBMITTED
-    )
-    if listing.status != ListingStatus.SUBMITTED and not has_pending_revision:
+    if not listing_is_awaiting_review(listing):
         raise ValidationError(_("This listing is not awaiting review."))
     if not listing_can_review(actor=actor, listing=listing):
         raise PermissionDenied(_("This listing is outside your region."))
@@ -433,7 +436,7 @@ def listing_review(*, listing, actor, approve, note=""):
         raise ValidationError(
             {"note": _("Give the reason for returning, so the author can fix it.")}
         )
-    if has_pending_revision:
+    if listing_has_revision_for_review(listing):
         return _review_pending_revision(listing=listing, actor=actor, approve=approve, note=note)
     now = timezone.now()
     listing.reviewed_by = actor.user
@@ -499,7 +502,7 @@ def _review_pending_revision(*, listing, actor, approve, note):
     return listing
 
 
-def listing_needs_reconfirmation(listing):
+def listing_needs_reconfirmation(listing: Listing) -> bool:
     return (
         listing.status == ListingStatus.PUBLISHED
         and listing.expires_at is not None
@@ -508,9 +511,9 @@ def listing_needs_reconfirmation(listing):
 
 
 @transaction.atomic
-def listing_reconfirm(*, listing, actor):
+def listing_reconfirm(*, listing: Listing, actor: Actor) -> Listing:
     """The owner confirms the listing is still current: a new validity period starts."""
-    if listing.organization_id not in actor.organization_ids:
+    if not listing_is_own(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot re-confirm this listing."))
     if not listing_needs_reconfirmation(listing):
         raise ValidationError(_("Re-confirmation opens 30 days before the listing expires."))
@@ -522,7 +525,7 @@ def listing_reconfirm(*, listing, actor):
     return listing
 
 
-def listings_remind_expiring():
+def listings_remind_expiring() -> int:
     """Ask the owners of published listings near or past the end of validity to re-confirm.
 
     Each listing is claimed with a conditional update first, so a second run (or a second
@@ -554,13 +557,16 @@ def listings_remind_expiring():
 
 
 @transaction.atomic
-def listing_close(*, listing, actor, note=""):
-    if listing.organization_id not in actor.organization_ids:
+def listing_close(*, listing: Listing, actor: Actor, note: str = "") -> Listing:
+    if not listing_is_own(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot close this listing."))
     if listing.status == ListingStatus.CLOSED:
         raise ValidationError(_("This listing is already closed."))
     listing.status = ListingStatus.CLOSED
-    listing.save(update_fields=["status", "updated_at"])
+    # A closed listing is no longer edited: an edit awaiting review would wait for ever.
+    listing.pending_changes = None
+    listing.pending_status = ""
+    listing.save(update_fields=["status", "pending_changes", "pending_status", "updated_at"])
     _announce_change(listing)
     _record_outcome(listing, actor.user, OutcomeEvent.Name.LISTING_CLOSED)
     _record(listing, actor.user, ListingRevision.Action.CLOSED, note=note.strip())
@@ -568,9 +574,9 @@ def listing_close(*, listing, actor, note=""):
 
 
 @transaction.atomic
-def listing_delete(*, listing, actor):
+def listing_delete(*, listing: Listing, actor: Actor) -> None:
     """Drafts that were never submitted can be deleted; anything reviewed is closed instead."""
-    if listing.organization_id not in actor.organization_ids:
+    if not listing_is_own(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot delete this listing."))
     if listing.status != ListingStatus.DRAFT or listing.reviewed_at is not None:
         raise ValidationError(
@@ -579,7 +585,9 @@ def listing_delete(*, listing, actor):
     listing.delete()
 
 
-def attachment_add(*, listing, actor, file, is_confidential=False):
+def attachment_add(
+    *, listing: Listing, actor: Actor, file: File, is_confidential: bool = False
+) -> Attachment:
     if not listing_can_edit(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot add files to this listing."))
     if file.size > MAX_ATTACHMENT_BYTES:
@@ -598,7 +606,7 @@ def attachment_add(*, listing, actor, file, is_confidential=False):
     return attachment
 
 
-def attachment_delete(*, attachment, actor):
+def attachment_delete(*, attachment: Attachment, actor: Actor) -> None:
     listing = attachment.listing
     if not listing_can_edit(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot remove files from this listing."))
@@ -608,9 +616,11 @@ def attachment_delete(*, attachment, actor):
     _record(listing, actor.user, ListingRevision.Action.EDITED, {"attachments": [name, ""]})
 
 
-def access_request_create(*, listing, actor, organization, message):
+def access_request_create(
+    *, listing: Listing, actor: Actor, organization: Organization, message: str
+) -> DetailAccessRequest:
     """Ask the owner to open a listing's confidential details to one's organization."""
-    if organization.id not in actor.organization_ids:
+    if not listing_can_act_for(actor=actor, organization_id=organization.id):
         raise PermissionDenied(_("You can ask only for your own organization."))
     if not organization.is_verified:
         raise ValidationError(_("Your organization must be verified first."))
@@ -636,8 +646,10 @@ def access_request_create(*, listing, actor, organization, message):
     return request
 
 
-def access_request_decide(*, access_request, actor, grant):
-    if access_request.listing.organization_id not in actor.organization_ids:
+def access_request_decide(
+    *, access_request: DetailAccessRequest, actor: Actor, grant: bool
+) -> DetailAccessRequest:
+    if not listing_is_own(actor=actor, listing=access_request.listing):
         raise PermissionDenied(_("Only the listing's owner can decide."))
     if access_request.status != DetailAccessRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
@@ -667,8 +679,16 @@ IMPORT_STATUSES = (ListingStatus.DRAFT, ListingStatus.SUBMITTED, ListingStatus.P
 
 
 def listing_import_row(
-    *, kind, organization, user, external_id, data, cooperation_modes, status, published_at=None
-):
+    *,
+    kind: str,
+    organization: Organization,
+    user: User,
+    external_id: str,
+    data: dict[str, Any],
+    cooperation_modes: list[CooperationMode],
+    status: str,
+    published_at: datetime | None = None,
+) -> str:
     """Create or update the listing with this external id: 'created', 'updated' or 'unchanged'.
 
     Imported listings are published by the operator who runs the import, with a fresh

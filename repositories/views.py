@@ -10,18 +10,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import error_text, redirect_next
+from core.web import add_service_errors, error_text, redirect_next
 from organizations.models import Organization
 from organizations.selectors import membership_list_active, organization_list_for_review
 from repositories import services
 from repositories.completeness import completeness_evaluate, completeness_of_listing
-from repositories.forms import (
-    AccessRequestForm,
-    AttachmentForm,
-    BrowseForm,
-    ReviewForm,
-    listing_form_class,
-)
+from repositories.filters import ListingBrowseFilterSet
+from repositories.forms import AccessRequestForm, AttachmentForm, ReviewForm, listing_form_class
 from repositories.models import (
     MODEL_BY_KIND,
     Attachment,
@@ -30,31 +25,26 @@ from repositories.models import (
     ListingStatus,
     PendingStatus,
 )
-from repositories.selectors import (
-    access_request_list_for_owner,
+from repositories.permissions import (
     listing_can_edit,
+    listing_can_follow_review,
     listing_can_review,
     listing_can_see_details,
+    listing_is_own,
+)
+from repositories.selectors import (
+    access_request_list_for_owner,
     listing_counts_live,
     listing_get,
     listing_list_for_review,
+    listing_list_live,
     listing_list_mine,
-    listing_search,
 )
-
-
-def _add_errors(form, error):
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def home(request):
     latest = {
-        kind: listing_search(kind=kind).listings[:4]
+        kind: listing_list_live(kind=kind)[:4]
         for kind in (ListingKind.NEED, ListingKind.ACHIEVEMENT)
     }
     return render(
@@ -73,23 +63,11 @@ def home(request):
 
 
 def listing_list(request, kind):
-    form = BrowseForm(request.GET or None, kind=kind)
-    filters = {}
-    if form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            filters = {
-                "query": data["q"],
-                "field": data["field"],
-                "region": data["region"],
-                "cooperation_mode": data["mode"],
-                "maturity": data.get("maturity"),
-                "published_within_days": data["days"],
-            }
-        else:
-            messages.warning(request, _("Some filters were not understood and were ignored."))
-    results = listing_search(kind=kind, **filters)
-    page = Paginator(results.listings, 20).get_page(request.GET.get("page"))
+    filterset = ListingBrowseFilterSet(request.GET, queryset=listing_list_live(kind=kind))
+    if filterset.errors:
+        messages.warning(request, _("Some filters were not understood and were ignored."))
+    listings = filterset.qs
+    page = Paginator(listings, 20).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     return render(
@@ -98,10 +76,10 @@ def listing_list(request, kind):
         {
             "kind": kind,
             "kind_label": capfirst(MODEL_BY_KIND[kind]._meta.verbose_name_plural),
-            "form": form,
+            "form": filterset.form,
             "page": page,
-            "broadened": results.broadened,
-            "query": filters.get("query", ""),
+            "broadened": filterset.broadened,
+            "query": filterset.form.cleaned_data.get("q", ""),
             "query_string": query_without_page.urlencode(),
             "can_publish": _can_publish(request),
         },
@@ -114,7 +92,7 @@ def listing_detail(request, kind, pk):
     can_edit = listing_can_edit(actor=actor, listing=listing)
     can_see_details = listing_can_see_details(actor=actor, listing=listing)
     attachments = [a for a in listing.attachments.all() if can_see_details or not a.is_confidential]
-    is_owner = listing.organization_id in actor.organization_ids
+    is_owner = listing_is_own(actor=actor, listing=listing)
     context = {
         "listing": listing,
         "kind": kind,
@@ -126,7 +104,7 @@ def listing_detail(request, kind, pk):
         "review_form": ReviewForm(),
         "needs_reconfirmation": is_owner and services.listing_needs_reconfirmation(listing),
     }
-    if is_owner or actor.can_review_region(listing.region_id):
+    if listing_can_follow_review(actor=actor, listing=listing):
         context["revisions"] = listing.revisions.select_related("user")[:50]
         context["score"], context["hints"] = completeness_of_listing(listing)
         if listing.pending_status:
@@ -191,7 +169,7 @@ def listing_create(request, kind):
                 **relations,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return _after_save(request, listing)
     return _render_form(request, kind, form, listing=None)
@@ -218,7 +196,7 @@ def listing_edit(request, kind, pk):
                 listing=listing, actor=request.actor, data=data, **relations
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return _after_save(request, listing)
     return _render_form(request, kind, form, listing=listing)

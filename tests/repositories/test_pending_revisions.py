@@ -304,3 +304,18 @@ def test_a_talents_societies_wait_with_the_revision(author, enterprise, staff, a
 
     services.listing_review(listing=stored, actor=actor(staff), approve=True)
     assert list(Talent.objects.get(pk=talent.pk).societies.all()) == [second]
+
+
+def test_closing_a_listing_drops_its_pending_revision(need, author, staff, actor):
+    _edit(need, author, actor)
+
+    services.listing_close(listing=Need.objects.get(pk=need.pk), actor=actor(author))
+
+    stored = Need.objects.get(pk=need.pk)
+    assert (stored.status, stored.pending_changes, stored.pending_status) == (
+        ListingStatus.CLOSED,
+        None,
+        "",
+    )
+    assert stored.title == OLD_TITLE
+    assert not listing_list_for_review(actor=actor(staff)).filter(pk=need.pk).exists()
