@@ -16,6 +16,7 @@ from organizations.selectors import organization_list_visible
 from repositories import services
 from repositories.filters import AchievementApiFilterSet, ListingApiFilterSet
 from repositories.models import RELATION_FIELDS, ListingKind
+from repositories.permissions import listing_can_act_for
 from repositories.selectors import listing_ids_with_granted_details, listing_list_visible
 from taxonomy.models import CooperationMode, Field, Region
 
@@ -109,7 +110,7 @@ class ListingViewSet(
     def _organization_for_create(self, chosen):
         actor = self.get_actor()
         if chosen is not None:
-            if chosen.id not in actor.organization_ids:
+            if not listing_can_act_for(actor=actor, organization_id=chosen.id):
                 raise ValidationError({"organization": _("Choose one of your own organizations.")})
             return chosen
         if len(actor.organization_ids) != 1:

@@ -18,7 +18,7 @@ from api.errors import state_conflicts
 from organizations.models import ApiToken, Organization
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.permissions import webhook_can_manage_any
+from webhooks.permissions import webhook_can_manage, webhook_can_manage_any
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 
 
@@ -124,7 +124,7 @@ class WebhookEndpointViewSet(WebhookActorMixin, viewsets.ModelViewSet):
     def _organization_for_create(self, chosen):
         administered = self.get_actor().admin_organization_ids
         if chosen is not None:
-            if chosen.id not in administered:
+            if not webhook_can_manage(actor=self.get_actor(), organization_id=chosen.id):
                 raise exceptions.ValidationError(
                     {"organization": [_("Choose an organization you administer.")]}
                 )
