@@ -120,6 +120,8 @@ class ListingSerializer(serializers.ModelSerializer):
         ),
     )
 
+    # What a program reads of every listing: the author's COMMON_FIELDS with the listing's
+    # state and dates, in the order the published schema gives them.
     common_fields = [
         "id",
         "url",

@@ -50,6 +50,8 @@ class ListingAdmin(ReadOnlyAdmin):
     ]
 
     def get_fields(self, request, obj=None):
+        # COMMON_FIELDS and the owner, in the order an operator checks a listing: who and
+        # where before what.
         common = ["title", "organization", "region", "field", "cooperation_modes", "summary"]
         workflow = ["status", "review_note", "published_at", "expires_at", "completeness"]
         kind_fields = KIND_FIELDS[self.model._meta.model_name]

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from repositories import selectors
 from repositories.services import listing_text
+from taxonomy.models import Field
 from tests.factories import (
     HANGZHOU,
     SHENZHEN,
@@ -64,3 +65,11 @@ def test_search_text_holds_the_words_of_a_kind_but_not_patent_numbers():
     text = listing_text(achievement)
     assert "张三" in text
     assert "ZL2020101234567" not in text
+
+
+def test_the_browse_field_picker_indents_industries_under_their_domain(client):
+    choices = list(_list(client, "need", {}).context["form"].fields["field"].choices)
+    assert str(choices[0][1]) == "全部"
+    labels = [label for _value, label in choices[1:]]
+    assert labels[0] == Field.objects.filter(level=1).order_by("code").first().label
+    assert labels[1].startswith("· ")

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from organizations.models import Membership, Organization
-from repositories.models import Listing, ListingStatus
+from repositories.models import DetailAccessRequest, Listing, ListingStatus
+from repositories.permissions import listing_can_follow_review, listing_can_see_details
 from tests.factories import (
     GUANGDONG,
     HANGZHOU,
@@ -196,3 +197,23 @@ def test_pending_organizations_are_reviewed_in_their_region_only(client, world):
     ] == [pending.pk]
     client.force_login(users["staff_of_other_province"])
     assert list(client.get(reverse("repositories:review_queue")).context["organizations"]) == []
+
+
+def test_a_granted_organization_sees_the_details_but_not_the_review(actor):
+    listing = NeedFactory(region=region(HANGZHOU))
+    reader = member_of(OrganizationFactory())
+    DetailAccessRequest.objects.create(
+        listing=listing,
+        organization=reader.memberships.get().organization,
+        requested_by=reader,
+        message="想了解细节",
+        status=DetailAccessRequest.Status.GRANTED,
+    )
+    owner = member_of(listing.organization)
+    assert [
+        (
+            listing_can_see_details(actor=actor(user), listing=listing),
+            listing_can_follow_review(actor=actor(user), listing=listing),
+        )
+        for user in (owner, reader, cast_staff(ZHEJIANG), UserFactory())
+    ] == [(True, True), (True, False), (True, True), (False, False)]
