@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from repositories import selectors
 from repositories.services import listing_text
-from taxonomy.models import Field
+from taxonomy.models import CooperationMode, Field
 from tests.factories import (
     HANGZHOU,
     SHENZHEN,
@@ -73,3 +73,23 @@ def test_the_browse_field_picker_indents_industries_under_their_domain(client):
     labels = [label for _value, label in choices[1:]]
     assert labels[0] == Field.objects.filter(level=1).order_by("code").first().label
     assert labels[1].startswith("· ")
+
+
+def test_a_filtered_keyword_browse_does_not_grow_in_queries(
+    client, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(selectors, "rank_by_keywords", lambda **kwargs: [])
+    monkeypatch.setattr(selectors, "rank_by_meaning", lambda **kwargs: [])
+    mode = CooperationMode.objects.order_by("code").first()
+    params = {"q": "废水", "region": ZHEJIANG, "mode": mode.code, "days": "30"}
+
+    def add(count):
+        for _ in range(count):
+            NeedFactory(title="印染废水处理", region=region(HANGZHOU)).cooperation_modes.add(mode)
+
+    add(6)
+    with django_assert_max_num_queries(10):
+        assert len(_list(client, "need", params).context["page"]) == 6
+    add(14)
+    with django_assert_max_num_queries(10):
+        assert len(_list(client, "need", params).context["page"]) == 20
