@@ -46,8 +46,7 @@ def organization_register(request):
                 user=request.user, data=data, fields=fields, business_licence=business_licence
             )
         except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -123,8 +122,7 @@ def organization_edit(request, pk):
                 business_licence=business_licence,
             )
         except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("organizations:detail", pk=organization.pk)
