@@ -24,7 +24,11 @@ from rest_framework.response import Response
 from api.base import ScopedViewSetMixin
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
-from matching.permissions import match_can_review, match_party_organization_id
+from matching.permissions import (
+    match_can_review,
+    match_party_organization_id,
+    match_region_can_review,
+)
 from matching.selectors import (
     cooperation_modes_by_code,
     match_list,
@@ -327,7 +331,7 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         if not regions:
             message = _("No need with this id has matches you may review.")
             raise exceptions.ValidationError({"need": [message]})
-        if not all(actor.can_review_region(region_id) for region_id in regions):
+        if not all(match_region_can_review(actor=actor, region_id=r) for r in regions):
             raise exceptions.PermissionDenied(_("This match is outside your region."))
         chosen = need_matches.filter(status=Match.Status.PROPOSED)
         if "matches" in body.validated_data:

@@ -13,9 +13,14 @@ def match_party_organization_id(*, actor: Actor, match: Match) -> int | None:
     return None
 
 
+def match_region_can_review(*, actor: Actor, region_id: int) -> bool:
+    """The matches of a region's needs are reviewed by the CAST staff who cover it."""
+    return actor.can_review_region(region_id)
+
+
 def match_can_review(*, actor: Actor, match: Match) -> bool:
     """The CAST staff of the need's region (the region it was proposed in)."""
-    return actor.can_review_region(match.region_id)
+    return match_region_can_review(actor=actor, region_id=match.region_id)
 
 
 def match_can_answer(*, actor: Actor, match: Match) -> bool:

@@ -17,7 +17,12 @@ from matching.forms import (
     MatchReviewForm,
 )
 from matching.models import AutoApproveRule, Match
-from matching.permissions import match_can_answer, match_can_review, match_party_organization_id
+from matching.permissions import (
+    match_can_answer,
+    match_can_review,
+    match_party_organization_id,
+    match_region_can_review,
+)
 from matching.selectors import (
     cooperation_modes_by_code,
     match_get,
@@ -27,6 +32,7 @@ from matching.selectors import (
     match_statistics,
 )
 from organizations.models import Organization
+from repositories.permissions import listing_is_own
 from repositories.selectors import listing_get
 from taxonomy.models import Region
 
@@ -45,8 +51,8 @@ def listing_matches_context(*, actor, listing):
     )
     for match in matches:
         match.counterpart = match.need if match.supply_listing_id == listing.pk else match.supply
-    is_owner = listing.organization_id in actor.organization_ids
-    can_review = actor.can_review_region(listing.region_id)
+    is_owner = listing_is_own(actor=actor, listing=listing)
+    can_review = match_region_can_review(actor=actor, region_id=listing.region_id)
     return {
         "matches": matches,
         "cooperation_modes": cooperation_modes_by_code() if matches else {},

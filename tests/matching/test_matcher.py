@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from search.embedding.cache import embed_cached
 from matching.evaluation import read_qrels
 from matching.matcher import (
     Matcher,
@@ -21,6 +20,7 @@ from matching.matcher import (
 from matching.profiles import Profile, RowReader
 from search.backends.embedded import EmbeddedSearchBackend
 from search.documents import owner_id
+from search.embedding.cache import embed_cached
 
 LISTINGS = Path(settings.BASE_DIR).parent / "shared" / "data" / "listings"
 

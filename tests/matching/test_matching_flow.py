@@ -4,15 +4,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from matching import indexing
-from search.embedding import encoder
 from matching.models import AutoApproveRule, Match, MatchAnswer
-from search.backends import get_backend
 from matching.services import match_answer, match_review, matches_refresh
 from matching.tasks import index_and_match_dirty, sweep_dirty_index
 from notifications.models import Notification
 from organizations.models import Organization
 from repositories import services as listing_services
 from repositories.models import ListingStatus
+from search.backends import get_backend
+from search.embedding import encoder
 from tests.factories import (
     HANGZHOU,
     NINGBO,
