@@ -156,7 +156,7 @@ def test_returning_the_revision_keeps_the_live_version_and_the_author_edits_it_a
         "色度80倍以上",
     )
     assert (stored.pending_status, stored.review_note) == (PendingStatus.RETURNED, "标题过长")
-    assert stored.display_status == "已发布 · 修改被退回"
+    assert stored.display_status == "已发布（修改被退回）"
     assert stored.revisions.first().action == ListingRevision.Action.CHANGES_RETURNED
     assert stored.revisions.first().note == "标题过长"
     assert not listing_list_for_review(actor=actor(staff)).filter(pk=need.pk).exists()
@@ -254,7 +254,7 @@ def test_a_typo_fix_keeps_the_listing_online_until_the_reviewer_approves_it(
 
     client.force_login(author)
     own = client.get(need.get_absolute_url()).text
-    assert "已发布 · 修改待审核" in own
+    assert "已发布（修改待审核）" in own
     assert 'id="pending-changes"' in own and NEW_TITLE in own
     # The edit page shows the pending revision, not the live version.
     assert f'value="{NEW_TITLE}"' in client.get(_edit_url(need)).text
@@ -284,13 +284,13 @@ def test_a_returned_revision_never_shows_returned_beside_published(client, need,
     client.force_login(author)
     page = client.get(need.get_absolute_url()).text
     badge = re.search(r'id="listing-status">([^<]+)<', page).group(1)
-    assert badge == "已发布 · 修改被退回"
+    assert badge == "已发布（修改被退回）"
     assert "您的修改被审核人员退回：</strong> 请保留原标题中的关键词" in page
     edit_page = client.get(_edit_url(need)).text
     assert 'id="pending-returned"' in edit_page and f'value="{NEW_TITLE}"' in edit_page
     workspace = client.get(reverse("repositories:workspace")).text
     badges = re.findall(r'class="badge badge-status-[a-z]+">([^<]+)<', workspace)
-    assert badges == ["已发布 · 修改被退回"]
+    assert badges == ["已发布（修改被退回）"]
 
 
 def test_a_talents_societies_wait_with_the_revision(author, enterprise, staff, actor):
