@@ -22,6 +22,7 @@ test-postgres: install
 lint: install ## what CI checks besides the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=compose-check POSTGRES_PASSWORD=compose-check docker-compose config -q
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=ci-only-$$(openssl rand -hex 32) \

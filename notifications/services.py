@@ -7,18 +7,24 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.emails import notification_email
+from notifications.emails import header_safe, notification_email
 from notifications.models import Notification
 
 
 def notify(
     *, users: Iterable[AbstractBaseUser], topic: str, title: str, body: str = "", url: str = ""
 ) -> list[Notification]:
-    """A notification for each user; the e-mails go out once the transaction commits."""
+    """A notification for each user; the e-mails go out once the transaction commits.
+
+    The title is kept as one clean line (it is also the e-mail's subject), and the body
+    without NUL characters, which PostgreSQL cannot store.
+    """
     from notifications.tasks import send_notification_email
 
+    title = header_safe(title)[:200]
+    body = body.replace("\x00", "")
     notifications = Notification.objects.bulk_create(
-        Notification(user=user, topic=topic, title=title[:200], body=body, url=url)
+        Notification(user=user, topic=topic, title=title, body=body, url=url)
         for user in {user.pk: user for user in users}.values()
     )
     for notification in notifications:

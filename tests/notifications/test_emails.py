@@ -87,6 +87,8 @@ def test_the_subject_is_one_safe_line_whatever_the_title_holds(mailoutbox):
         "[TechBridge 科技供需对接平台] 第一行 Bcc: x@evil.example 第二行 end"
     )
     assert mailoutbox[0].bcc == []
+    stored = Notification.objects.get()
+    assert stored.title == "第一行 Bcc: x@evil.example 第二行 end"
 
 
 def test_header_safe():
