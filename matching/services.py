@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -26,6 +26,8 @@ from notifications.models import Notification
 from organizations.models import Organization
 from organizations.selectors import Actor
 from organizations.services import notify_organization
+from outcomes.models import OutcomeEvent
+from outcomes.services import outcome_record
 from repositories.models import Listing, ListingKind
 from search.backends import get_backend
 from search.embedding import encoder
@@ -61,6 +63,31 @@ def _supply_fields(index_id):
     return {"supply_kind": kind, "supply_listing_id": int(pk), "supply_team": None}
 
 
+def _record_match_outcome(
+    match: Match, name: str, *, actor=None, organization=None, counterpart=None, data=None
+) -> None:
+    """A match's event in the outcome log: by default it happened to the need's organization,
+    with the supply's as counterpart."""
+    need = match.need
+    supply_organization = match.supply_organization
+    outcome_record(
+        name=name,
+        subject_type="match",
+        subject_id=match.pk,
+        actor=actor,
+        organization=organization or need.organization,
+        counterpart=counterpart or supply_organization,
+        region_id=match.region_id,
+        field_id=need.field_id,
+        data={
+            "need": match.need_id,
+            "supply": match.supply_key,
+            "score": match.score,
+            **(data or {}),
+        },
+    )
+
+
 def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> list[Match]:
     """Propose matches for a listing: supply for a need, needs for supply. Safe to run twice:
     one row per need and supply; reviewed matches keep their review; proposals that fell out
@@ -70,7 +97,7 @@ def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> lis
     own = Q(need_id=listing_id) | Q(supply_listing_id=listing_id)
     profiles = profiles_lookup([f"{listing.kind}:{listing_id}"]) if listing else {}
     if not profiles:
-        Match.objects.filter(own, status=Match.Status.PROPOSED).delete()
+        _withdraw(Match.objects.filter(own, status=Match.Status.PROPOSED))
         return []
     (profile,) = profiles.values()
     is_need = listing.kind == ListingKind.NEED
@@ -115,12 +142,27 @@ def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> lis
             )
             kept.append(match.pk)
             if created:
+                _record_match_outcome(match, OutcomeEvent.Name.MATCH_PROPOSED)
                 _auto_approve(match)
-        Match.objects.filter(
-            Q(need_id=listing_id) if is_need else Q(supply_listing_id=listing_id),
-            status=Match.Status.PROPOSED,
-        ).exclude(pk__in=kept).delete()
+        _withdraw(
+            Match.objects.filter(
+                Q(need_id=listing_id) if is_need else Q(supply_listing_id=listing_id),
+                status=Match.Status.PROPOSED,
+            ).exclude(pk__in=kept)
+        )
     return list(Match.objects.filter(own).exclude(status=Match.Status.REJECTED))
+
+
+@transaction.atomic
+def _withdraw(proposals: QuerySet[Match]) -> None:
+    """Proposals no longer worth proposing (fallen out of the top, or the listing left the
+    index) are deleted, and the log says so."""
+    proposals = proposals.select_related(
+        "need__organization", "supply_listing__organization", "supply_team"
+    )
+    for match in proposals:
+        _record_match_outcome(match, OutcomeEvent.Name.MATCH_WITHDRAWN)
+    proposals.delete()
 
 
 def _auto_approve(match: Match) -> None:
@@ -141,6 +183,7 @@ def _auto_approve(match: Match) -> None:
         match.auto_approved = True
         match.reviewed_at = timezone.now()
         match.save(update_fields=["status", "auto_approved", "reviewed_at", "updated_at"])
+        _record_match_outcome(match, OutcomeEvent.Name.MATCH_APPROVED, data={"automatically": True})
         match_push(match)
 
 
@@ -163,6 +206,11 @@ def match_review(*, match: Match, actor: Actor, approve: bool, note: str = "") -
     match.reviewed_by = actor.user
     match.reviewed_at = timezone.now()
     match.save()
+    _record_match_outcome(
+        match,
+        OutcomeEvent.Name.MATCH_APPROVED if approve else OutcomeEvent.Name.MATCH_REJECTED,
+        actor=actor.user,
+    )
     if approve:
         match_push(match)
     return match
@@ -237,6 +285,7 @@ def match_push(match: Match) -> None:
         )
 
 
+@transaction.atomic
 def match_answer(
     *, match: Match, actor: Actor, answer: str, reason: str = "", comment: str = ""
 ) -> MatchAnswer:
@@ -276,6 +325,14 @@ def match_answer(
         else match.need.organization
     )
     answering = Organization.objects.get(pk=organization_id)
+    _record_match_outcome(
+        match,
+        OutcomeEvent.Name.MATCH_ANSWERED,
+        actor=actor.user,
+        organization=answering,
+        counterpart=other,
+        data={"answer": result.answer, "reason": result.reason},
+    )
     notify_organization(
         organization=other,
         topic=Notification.Topic.MATCH,

@@ -25,6 +25,8 @@ from organizations.selectors import (
     organization_reviewing_office,
 )
 from organizations.signals import organization_changed
+from outcomes.models import OutcomeEvent
+from outcomes.services import outcome_record
 from taxonomy.models import Field
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -176,6 +178,19 @@ def organization_review(
         update_fields=["status", "review_note", "reviewed_by", "reviewed_at", "updated_at"]
     )
     _announce_change(organization)
+    outcome_record(
+        name=(
+            OutcomeEvent.Name.ORGANIZATION_VERIFIED
+            if approve
+            else OutcomeEvent.Name.ORGANIZATION_REJECTED
+        ),
+        subject_type="organization",
+        subject_id=organization.pk,
+        actor=actor.user,
+        organization=organization,
+        region_id=organization.region_id,
+        data={"kind": organization.kind},
+    )
     if approve:
         title = _("%(name)s is verified: you can now submit listings") % {"name": organization.name}
     else:

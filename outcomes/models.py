@@ -23,10 +23,12 @@ class OutcomeEvent(models.Model):
         LISTING_PUBLISHED = "listing.published", _("listing published")
         LISTING_CLOSED = "listing.closed", _("listing closed")
         MATCH_PROPOSED = "match.proposed", _("match proposed")
+        MATCH_WITHDRAWN = "match.withdrawn", _("match proposal withdrawn (fell out of the top)")
         MATCH_APPROVED = "match.approved", _("match approved and pushed")
         MATCH_REJECTED = "match.rejected", _("match rejected")
         MATCH_ANSWERED = "match.answered", _("match answered")
         ORGANIZATION_VERIFIED = "organization.verified", _("organization verified")
+        ORGANIZATION_REJECTED = "organization.rejected", _("organization not verified")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)

@@ -9,6 +9,7 @@ from matching.services import match_answer, match_review, matches_refresh
 from matching.tasks import index_and_match_dirty, sweep_dirty_index
 from notifications.models import Notification
 from organizations.models import Organization
+from outcomes.models import OutcomeEvent
 from repositories import services as listing_services
 from repositories.models import ListingStatus
 from search.backends import get_backend
@@ -306,3 +307,42 @@ def test_auto_approval_for_verified_organizations_above_the_score(supply):
     assert not Match.objects.filter(need=pending).exclude(status=Match.Status.PROPOSED).exists()
     low = Match.objects.filter(need=need, score__lt=0.5)
     assert not low.exclude(status=Match.Status.PROPOSED).exists()
+
+
+def _events(name, **filters):
+    return OutcomeEvent.objects.filter(name=name, **filters)
+
+
+def test_the_outcome_log_records_each_proposal_once_and_its_withdrawal(supply, actor):
+    answer, _unrelated = supply
+    need = NeedFactory(**NEED)
+    index_and_match_dirty(limit=None)
+    match = Match.objects.get(need=need, supply_listing=answer)
+    matches_refresh(listing_id=need.pk)  # again: the same proposals, no new event
+    proposed = _events(OutcomeEvent.Name.MATCH_PROPOSED, subject_id=match.pk).get()
+    assert (proposed.organization, proposed.counterpart) == (need.organization, answer.organization)
+    assert (proposed.region_id, proposed.field_id) == (need.region_id, need.field_id)
+    assert proposed.data["supply"] == f"achievement:{answer.pk}"
+    listing_services.listing_close(listing=answer, actor=actor(answer.created_by))
+    index_and_match_dirty(limit=None)
+    assert _events(OutcomeEvent.Name.MATCH_WITHDRAWN, subject_id=match.pk).count() == 1
+
+
+def test_the_outcome_log_records_reviews_and_answers(proposed, actor):
+    match, staff = proposed, cast_staff(HANGZHOU)
+    match_review(match=match, actor=actor(staff), approve=True)
+    approved = _events(OutcomeEvent.Name.MATCH_APPROVED, subject_id=match.pk).get()
+    assert approved.actor == staff
+    supplier = member_of(match.supply_organization)
+    match_answer(
+        match=match,
+        actor=actor(supplier),
+        answer=MatchAnswer.Answer.NOT_RELEVANT,
+        reason=MatchAnswer.Reason.TOO_EARLY,
+    )
+    answered = _events(OutcomeEvent.Name.MATCH_ANSWERED, subject_id=match.pk).get()
+    assert (answered.organization, answered.counterpart) == (
+        match.supply_organization,
+        match.need.organization,
+    )
+    assert answered.data["answer"] == "not_relevant" and answered.data["reason"] == "too_early"

@@ -15,6 +15,7 @@ from organizations.selectors import (
     api_token_authenticate,
     organization_list_for_review,
 )
+from outcomes.models import OutcomeEvent
 from taxonomy.models import Field
 from tests.factories import (
     GUANGDONG,
@@ -113,6 +114,12 @@ def test_staff_of_the_province_or_city_verifies(staff_region):
     assert organization.status == Organization.Status.VERIFIED
     assert organization.reviewed_by == staff
     assert organization.reviewed_at is not None
+    event = OutcomeEvent.objects.get(subject_type="organization", subject_id=organization.pk)
+    assert (event.name, event.actor, event.region_id) == (
+        OutcomeEvent.Name.ORGANIZATION_VERIFIED,
+        staff,
+        organization.region_id,
+    )
 
 
 @pytest.mark.parametrize("staff_region", [GUANGDONG, SHENZHEN, NINGBO])
