@@ -4,8 +4,10 @@ person may do."""
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.ids import parse_id
 from organizations.models import ApiToken
 from organizations.selectors import Actor, actor_for
 
@@ -66,6 +68,14 @@ class ScopedViewSetMixin(ActorMixin):
 
     def get_queryset(self) -> QuerySet:
         return self.scope_queryset(self.get_actor())
+
+    def get_object(self):
+        # An id no row can have (20 digits) finds nothing, before the database refuses it.
+        if self.lookup_field in ("pk", "id"):
+            value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            if parse_id(value) is None:
+                raise NotFound()
+        return super().get_object()
 
     def get_permissions(self):
         return [*super().get_permissions(), TokenScope()]

@@ -10,13 +10,18 @@ code "conflict".
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from api.parsers import RequestTooLarge
+from core.middleware import API_PATH_PREFIX
 
 
 class Conflict(exceptions.APIException):
@@ -70,6 +75,8 @@ def _as_drf(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
     return exc
 
 
@@ -101,3 +108,31 @@ def exception_handler(exc, context):
         body["code"] = exc.default_code
         body["message"] = _messages(exc.detail)
     return Response(body, status=response.status_code, headers=response.headers)
+
+
+# Django's own error views (config/urls.py) for what happens outside a DRF view, or escapes
+# it: under /api/ they answer in the format above instead of an HTML page.
+
+
+def _json_error(status_code, code, message):
+    body = {"status": status_code, "code": code, "message": str(message), "fields": {}}
+    return JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request, exception):
+    if not request.path_info.startswith(API_PATH_PREFIX):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        error = RequestTooLarge()
+        return _json_error(error.status_code, error.default_code, error.detail)
+    return _json_error(status.HTTP_400_BAD_REQUEST, "bad_request", _("The request is not valid."))
+
+
+def server_error(request):
+    if not request.path_info.startswith(API_PATH_PREFIX):
+        return defaults.server_error(request)
+    return _json_error(
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "server_error",
+        _("Something went wrong on the server; it has been logged. Please try again later."),
+    )

@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
+from core.ids import MAX_ID, IdFilter
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
 from matching.permissions import (
@@ -207,9 +208,11 @@ class ReviewMatchSerializer(serializers.Serializer):
 
 
 class BulkReviewMatchesSerializer(ReviewMatchSerializer):
-    need = serializers.IntegerField(help_text=gettext_lazy("The need whose proposals to review."))
+    need = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=gettext_lazy("The need whose proposals to review.")
+    )
     matches = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_empty=False,
         help_text=gettext_lazy(
@@ -219,7 +222,7 @@ class BulkReviewMatchesSerializer(ReviewMatchSerializer):
 
 
 class MatchFilter(filters.FilterSet):
-    need = filters.NumberFilter(field_name="need_id", label=gettext_lazy("need id"))
+    need = IdFilter(field_name="need_id", label=gettext_lazy("need id"))
     supply_kind = filters.ChoiceFilter(choices=SupplyKind.choices)
     status = filters.ChoiceFilter(choices=Match.Status.choices)
     region = filters.ModelChoiceFilter(

@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.base import IsPerson, ScopedViewSetMixin
+from core.ids import MAX_ID
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import notification_mark_read
@@ -46,7 +47,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationMarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_empty=True,
         max_length=1000,

@@ -4,8 +4,9 @@ every response always holds.
 Every error has the body of api/errors.py (the `Error` component). Which statuses an operation
 documents follows from the view: 401 and 429 everywhere (a bad token and throttling reach every
 endpoint), 400 where the request carries a body or filters, 403 unless anyone may make the
-request, 404 for a path with an id or a paginated list (a page past the end), and 409 for the
-actions a view lists in `conflict_actions` (state transitions, see api.errors.state_conflicts).
+request, 404 for a path with an id or a paginated list (a page past the end), 413 where the
+request carries a body, and 409 for the actions a view lists in `conflict_actions` (state
+transitions, see api.errors.state_conflicts).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ ERROR_DESCRIPTIONS = {
     403: _("Not allowed for you."),
     404: _("No such object among those you may see (or no such page)."),
     409: _("The object's current state does not allow this."),
+    413: _("The request body is larger than the platform accepts."),
     429: _("Too many requests: try again later."),
 }
 _OPEN_FOR_READING = (AllowAny, IsAuthenticatedOrReadOnly)
@@ -61,6 +63,8 @@ class AutoSchema(openapi.AutoSchema):
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer()
         if has_body or self._get_filter_parameters():
             statuses.add(400)
+        if has_body:
+            statuses.add(413)
         permissions = [
             permission
             for permission in self.view.get_permissions()

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
+from core.ids import IdFilter
 from organizations.models import ApiToken, Organization
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -167,7 +168,7 @@ class WebhookEndpointViewSet(WebhookActorMixin, viewsets.ModelViewSet):
 
 
 class WebhookDeliveryFilter(filters.FilterSet):
-    endpoint = filters.NumberFilter(field_name="endpoint_id", label=_("endpoint id"))
+    endpoint = IdFilter(field_name="endpoint_id", label=_("endpoint id"))
     status = filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
     event = filters.ChoiceFilter(choices=WebhookEvent.choices)
 

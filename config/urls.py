@@ -47,3 +47,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ these answer in the API's error format; elsewhere Django's own pages.
+handler400 = "api.errors.bad_request"
+handler500 = "api.errors.server_error"

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import IdFilter
 from repositories.models import KIND_BY_MODEL, ListingKind, ListingStatus
 from repositories.selectors import listing_keyword_search
 from taxonomy.models import CooperationMode, Field, Maturity, Region
@@ -106,7 +107,7 @@ class ListingApiFilterSet(ListingFilterSet):
         field_name="cooperation_modes",
     )
     status = filters.ChoiceFilter(choices=ListingStatus.choices)
-    organization = filters.NumberFilter(field_name="organization_id")
+    organization = IdFilter(field_name="organization_id")
     published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
 
 

@@ -5,7 +5,7 @@ from subscriptions import views
 app_name = "subscriptions"
 urlpatterns = [
     path("", views.subscription_index, name="list"),
-    path("<int:pk>/", views.subscription_edit, name="edit"),
-    path("<int:pk>/toggle/", views.subscription_toggle, name="toggle"),
-    path("<int:pk>/delete/", views.subscription_delete, name="delete"),
+    path("<id:pk>/", views.subscription_edit, name="edit"),
+    path("<id:pk>/toggle/", views.subscription_toggle, name="toggle"),
+    path("<id:pk>/delete/", views.subscription_delete, name="delete"),
 ]

@@ -129,11 +129,11 @@ def _error_codes(schema, path, method):
     ("path", "method", "codes"),
     [
         ("/api/v1/needs/", "get", ["400", "401", "404", "429"]),
-        ("/api/v1/needs/", "post", ["400", "401", "403", "429"]),
+        ("/api/v1/needs/", "post", ["400", "401", "403", "413", "429"]),
         ("/api/v1/needs/{id}/", "get", ["401", "404", "429"]),
         ("/api/v1/needs/{id}/", "delete", ["401", "403", "404", "409", "429"]),
         ("/api/v1/needs/{id}/submit/", "post", ["401", "403", "404", "409", "429"]),
-        ("/api/v1/needs/{id}/review/", "post", ["400", "401", "403", "404", "409", "429"]),
+        ("/api/v1/needs/{id}/review/", "post", ["400", "401", "403", "404", "409", "413", "429"]),
         ("/api/v1/taxonomy/fields/", "get", ["400", "401", "429"]),
         ("/api/v1/webhook-deliveries/{id}/redeliver/", "post", ["401", "403", "404", "409", "429"]),
     ],
