@@ -1,5 +1,6 @@
 """Tell people what happened to their listings, organizations and requests: in-app and by e-mail."""
 
+import logging
 from collections.abc import Iterable
 from functools import partial
 
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from notifications.emails import header_safe, notification_email
 from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -33,7 +36,12 @@ def notify(
 
 
 def notification_send_email(*, notification_id: int) -> None:
-    """Claim the notification, then send: a second run finds it claimed and sends nothing."""
+    """Claim the notification, then send: a second run finds it claimed and sends nothing.
+
+    A send that fails (an address refused, the mail server down) is logged and its claim
+    released, so that it is not counted as sent, and never raised: the e-mails enqueued after
+    it on the same commit still go out.
+    """
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
@@ -42,7 +50,11 @@ def notification_send_email(*, notification_id: int) -> None:
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     if not notification.user.email:
         return
-    notification_email(notification=notification).send()
+    try:
+        notification_email(notification=notification).send()
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        logger.exception("The e-mail of notification %s could not be sent", notification_id)
 
 
 def notification_mark_read(

@@ -1,4 +1,7 @@
+import smtplib
+
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from notifications.models import Notification
@@ -104,3 +107,27 @@ def test_mark_all_read(client):
 def test_the_centre_needs_a_login(client):
     response = client.get(reverse("notifications:list"))
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_one_mail_failing_is_logged_and_the_others_still_go_out(
+    django_capture_on_commit_callbacks, mailoutbox, monkeypatch, caplog
+):
+    refused, colleague = UserFactory(), UserFactory()
+    send = EmailMultiAlternatives.send
+
+    def send_unless_refused(message, *args, **kwargs):
+        if message.to == [refused.email]:
+            raise smtplib.SMTPRecipientsRefused({refused.email: (550, b"No such user")})
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_unless_refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[refused, colleague], topic=Notification.Topic.SUBSCRIPTION, title="新需求")
+
+    assert [mail.to for mail in mailoutbox] == [[colleague.email]]
+    failed = Notification.objects.get(user=refused)
+    assert failed.emailed_at is None
+    assert Notification.objects.get(user=colleague).emailed_at is not None
+    (record,) = [r for r in caplog.records if r.name == "notifications.services"]
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == f"The e-mail of notification {failed.pk} could not be sent"
