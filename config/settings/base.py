@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "matching",
     "webhooks",
     "api",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,4 +140,5 @@ from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
 from config.settings.integrations.matching import *  # noqa: E402,F403
 from config.settings.integrations.search import *  # noqa: E402,F403
+from config.settings.integrations.security import *  # noqa: E402,F403
 from config.settings.integrations.webhooks import *  # noqa: E402,F403

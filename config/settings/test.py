@@ -16,6 +16,11 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "1000/minute"},
 }
+# Each test process counts throttles alone, even where REDIS_URL is set (make test-postgres).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# client.login() authenticates without a request, which django-axes refuses; the lockout tests
+# switch it on.
+AXES_ENABLED = False
 # Tasks run in-process in tests; the integration tests start a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests run periodic tasks themselves, never in a background thread.
