@@ -39,3 +39,6 @@ AXES_USERNAME_FORM_FIELD = "username"
 # Every failure and lockout is logged (WARNING, logger "axes") with the address; the username
 # is masked, as people sometimes type their password into it.
 AXES_SENSITIVE_PARAMETERS = ["username"]
+# Locks are lifted early with `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`,
+# not in the back office (axes' pages there are English-only).
+AXES_ENABLE_ADMIN = False
