@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.base import IsPerson, ScopedViewSetMixin
+from core.validators import PlainLineValidator
 from repositories.models import Listing, ListingKind
 from subscriptions import services
 from subscriptions.models import Subscription
@@ -33,6 +34,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         max_length=64,
         required=False,
         allow_blank=True,
+        validators=[PlainLineValidator(_("name"))],
         help_text=_("Leave it empty to name the subscription after its criteria."),
     )
     kinds = serializers.ListField(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PlainLineValidator
 from organizations.models import ApiToken, Organization
 from taxonomy.forms import SearchableSelectMultiple, region_field
 from taxonomy.models import Field, Region
@@ -151,7 +152,9 @@ class OrganizationFilterForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("token name"), max_length=64)
+    name = forms.CharField(
+        label=_("token name"), max_length=64, validators=[PlainLineValidator(_("token name"))]
+    )
     scopes = forms.MultipleChoiceField(
         label=_("besides reading, the program may"),
         choices=ApiToken.Scope.choices,

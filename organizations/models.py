@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import validate_phone
+from core.validators import LONG_TEXT_MAX_LENGTH, PlainLineValidator, validate_phone
 from organizations.pinyin import pinyin_sort_key
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -54,7 +54,9 @@ class Organization(models.Model):
         VERIFIED = "verified", _("verified")
         REJECTED = "rejected", _("rejected")
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
+    name = models.CharField(
+        _("name"), max_length=128, unique=True, validators=[PlainLineValidator(_("name"))]
+    )
     # The name in pinyin, kept by save(): lists sort by it, as Chinese readers expect.
     name_sort_key = models.CharField(max_length=255, db_index=True, editable=False, default="")
     kind = models.CharField(_("organization type"), max_length=16, choices=Kind.choices)
@@ -75,7 +77,7 @@ class Organization(models.Model):
             "PDF, JPG or PNG, at most 10 MB. Seen only by your administrators and the reviewers."
         ),
     )
-    description = models.TextField(_("introduction"), blank=True)
+    description = models.TextField(_("introduction"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     website = models.URLField(_("website"), blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64)
     contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
@@ -205,7 +207,7 @@ class ApiToken(models.Model):
         on_delete=models.CASCADE,
         related_name="api_tokens",
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("name"), max_length=64, validators=[PlainLineValidator(_("name"))])
     prefix = models.CharField(_("key prefix"), max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(

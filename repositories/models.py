@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import LONG_TEXT_MAX_LENGTH, PlainLineValidator
 from repositories.validators import (
     AMOUNT_MAX,
     AMOUNT_MIN,
@@ -106,11 +107,14 @@ class ListingQuerySet(models.QuerySet):
 
 class Listing(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ListingKind.choices, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(
+        _("title"), max_length=200, validators=[PlainLineValidator(_("title"))]
+    )
     summary = models.TextField(_("public summary"), max_length=2000)
     confidential_details = models.TextField(
         _("confidential details"),
         blank=True,
+        max_length=LONG_TEXT_MAX_LENGTH,
         help_text=_("Shown only to the reviewing CAST staff and to parties you grant access."),
     )
     organization = models.ForeignKey(
@@ -220,10 +224,12 @@ class Listing(models.Model):
 class Need(Listing):
     """A technical need or problem posted by an enterprise (技术需求 / 问题)."""
 
-    background = models.TextField(_("background"), blank=True)
-    problem = models.TextField(_("technical problem"))
-    target_indicators = models.TextField(_("target indicators"), blank=True)
-    constraints = models.TextField(_("constraints"), blank=True)
+    background = models.TextField(_("background"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    problem = models.TextField(_("technical problem"), max_length=LONG_TEXT_MAX_LENGTH)
+    target_indicators = models.TextField(
+        _("target indicators"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    constraints = models.TextField(_("constraints"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     budget_min = models.DecimalField(
         _("budget from (10k CNY)"),
         max_digits=10,
@@ -251,9 +257,13 @@ class Need(Listing):
 class Achievement(Listing):
     """A scientific or technological achievement offered for transfer (科技成果)."""
 
-    description = models.TextField(_("technical description"))
-    innovation_points = models.TextField(_("innovation points"), blank=True)
-    application_scenarios = models.TextField(_("application scenarios"), blank=True)
+    description = models.TextField(_("technical description"), max_length=LONG_TEXT_MAX_LENGTH)
+    innovation_points = models.TextField(
+        _("innovation points"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    application_scenarios = models.TextField(
+        _("application scenarios"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
     # Explicit bounds keep the API schema the same on every database backend.
     maturity = models.PositiveSmallIntegerField(
         _("maturity"),
@@ -304,10 +314,12 @@ class Project(Listing):
         TALENT = "talent", _("talent")
         MARKET = "market", _("market channels")
 
-    description = models.TextField(_("project description"))
+    description = models.TextField(_("project description"), max_length=LONG_TEXT_MAX_LENGTH)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     seeking = models.JSONField(_("seeking"), default=list)
-    needs_description = models.TextField(_("what the project needs"), blank=True)
+    needs_description = models.TextField(
+        _("what the project needs"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
     funding_sought = models.DecimalField(
         _("funding sought (10k CNY)"),
         max_digits=10,
@@ -316,7 +328,7 @@ class Project(Listing):
         blank=True,
         validators=AMOUNT_VALIDATORS,
     )
-    team = models.TextField(_("team"), blank=True)
+    team = models.TextField(_("team"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("project")
@@ -347,9 +359,13 @@ class Talent(Listing):
     institution_name = models.CharField(_("institution"), max_length=128)
     titles = models.CharField(_("titles"), max_length=128, blank=True)
     disciplines = models.CharField(_("disciplines"), max_length=255)
-    research_interests = models.TextField(_("research interests"))
-    representative_achievements = models.TextField(_("representative achievements"), blank=True)
-    representative_projects = models.TextField(_("representative projects"), blank=True)
+    research_interests = models.TextField(_("research interests"), max_length=LONG_TEXT_MAX_LENGTH)
+    representative_achievements = models.TextField(
+        _("representative achievements"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
+    representative_projects = models.TextField(
+        _("representative projects"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
+    )
     availability = models.CharField(
         _("service availability"),
         max_length=16,

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PlainLineValidator
 from core.web import add_service_errors
 from repositories.models import ListingKind
 from subscriptions.models import Frequency
@@ -72,6 +73,7 @@ class SubscriptionForm(forms.Form):
         label=_("name"),
         max_length=64,
         required=False,
+        validators=[PlainLineValidator(_("name"))],
         help_text=_("Leave it empty to name the subscription after its criteria."),
     )
     keywords = forms.CharField(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PlainLineValidator
 from repositories.models import ListingKind
 
 
@@ -23,7 +24,7 @@ class Subscription(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("name"), max_length=64, validators=[PlainLineValidator(_("name"))])
     # ListingKind values; empty: every kind.
     kinds = models.JSONField(_("kinds of listing"), default=list, blank=True)
     # A domain or an industry covers the fields under it.

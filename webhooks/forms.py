@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PlainLineValidator
 from webhooks.models import WebhookEvent
 
 
@@ -24,6 +25,7 @@ class WebhookEndpointForm(forms.Form):
         label=_("description"),
         max_length=100,
         required=False,
+        validators=[PlainLineValidator(_("description"))],
         help_text=_("What receives the webhooks, for your colleagues."),
     )
     is_active = forms.BooleanField(label=_("enabled"), required=False, initial=True)

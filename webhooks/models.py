@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PlainLineValidator
+
 
 class WebhookEvent(models.TextChoices):
     """The events an endpoint can subscribe to; the value is the X-TechBridge-Event header."""
@@ -24,7 +26,12 @@ class WebhookEndpoint(models.Model):
         related_name="webhook_endpoints",
     )
     url = models.URLField(_("URL"), max_length=500)
-    description = models.CharField(_("description"), max_length=100, blank=True)
+    description = models.CharField(
+        _("description"),
+        max_length=100,
+        blank=True,
+        validators=[PlainLineValidator(_("description"))],
+    )
     # Kept in clear: signing needs it. Shown once to the administrator who creates the endpoint.
     secret = models.CharField(max_length=64, editable=False)
     events = models.JSONField(_("events"), default=list)
