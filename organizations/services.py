@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.uploads import EXTENSIONS, upload_content_type, upload_extension
 from notifications.models import Notification
 from notifications.services import notify
 from organizations.models import ApiToken, Membership, Organization
@@ -30,12 +31,8 @@ from outcomes.services import outcome_record
 from taxonomy.models import Field
 
 LICENCE_MAX_BYTES = 10 * 1024 * 1024
-# What a licence file must start with, whatever its name says, and the names each type may have.
-LICENCE_SIGNATURES = {
-    "pdf": (b"%PDF-", {"pdf"}),
-    "png": (b"\x89PNG\r\n\x1a\n", {"png"}),
-    "jpg": (b"\xff\xd8\xff", {"jpg", "jpeg"}),
-}
+# What a licence file may be, judged by its content (core.uploads), whatever its name says.
+LICENCE_TYPES = ("pdf", "png", "jpg")
 
 
 def notify_organization(
@@ -74,32 +71,28 @@ def _check_licence(file):
                 % {"size": file.size / 1024 / 1024}
             }
         )
-    file.seek(0)
-    head = file.read(8)
-    file.seek(0)
-    extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
-    for kind, (signature, extensions) in LICENCE_SIGNATURES.items():
-        if head.startswith(signature):
-            if extension not in extensions:
-                raise ValidationError(
-                    {
-                        "business_licence": _(
-                            "The file's content is %(kind)s but its name ends in "
-                            "“.%(extension)s”: upload the original scan or PDF."
-                        )
-                        % {"kind": kind.upper(), "extension": extension}
-                    }
+    kind = upload_content_type(file)
+    if kind not in LICENCE_TYPES:
+        raise ValidationError(
+            {
+                "business_licence": _(
+                    "Upload the business licence as a PDF, JPG or PNG file; "
+                    "the content of this file is none of these."
                 )
-            file.name = f"licence.{kind}"
-            return
-    raise ValidationError(
-        {
-            "business_licence": _(
-                "Upload the business licence as a PDF, JPG or PNG file; "
-                "the content of this file is none of these."
-            )
-        }
-    )
+            }
+        )
+    extension = upload_extension(file)
+    if extension not in EXTENSIONS[kind]:
+        raise ValidationError(
+            {
+                "business_licence": _(
+                    "The file's content is %(kind)s but its name ends in "
+                    "“.%(extension)s”: upload the original scan or PDF."
+                )
+                % {"kind": kind.upper(), "extension": extension}
+            }
+        )
+    file.name = f"licence.{kind}"
 
 
 def organization_reviewer_name(*, office: Organization | None) -> str:

@@ -19,8 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from core.uploads import upload_check_content
 from notifications.models import Notification
 from notifications.services import notify
 from organizations.models import Organization
@@ -596,6 +598,9 @@ def attachment_add(
         listing=listing, file=file, is_confidential=is_confidential, uploaded_by=actor.user
     )
     attachment.full_clean()
+    upload_check_content(
+        file, field="file", label=capfirst(Attachment._meta.get_field("file").verbose_name)
+    )
     attachment.save()
     _record(
         listing,
