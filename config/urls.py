@@ -1,6 +1,9 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.decorators import method_decorator
 from django.views.generic import RedirectView
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
@@ -17,17 +20,26 @@ class StaticRedirectView(RedirectView):
 
 class LocalRedocView(SpectacularRedocView):
     """ReDoc that fetches nothing from outside (closed networks): its bundle shows a logo from
-    cdn.redoc.ly, which this policy blocks (ReDoc then hides it)."""
+    cdn.redoc.ly, which the site's policy blocks (ReDoc then hides it).
+
+    ReDoc writes its styles into <style> elements at run time, searches in a blob: worker and
+    embeds its fonts as data: URLs: the site's Content-Security-Policy is widened for these.
+    """
 
     template_name = "api/redoc.html"
 
     @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        response["Content-Security-Policy"] = (
-            "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
+    @method_decorator(
+        csp_update(
+            {
+                "style-src": [UNSAFE_INLINE],
+                "worker-src": [SELF, "blob:"],
+                "font-src": [SELF, "data:"],
+            }
         )
-        return response
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 urlpatterns = [

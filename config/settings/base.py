@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +51,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "organizations.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
+    # Before any view or CSRF check reads the body (both happen after every middleware).
+    "core.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
@@ -137,6 +141,7 @@ from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
+from config.settings.integrations.headers import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
 from config.settings.integrations.matching import *  # noqa: E402,F403
 from config.settings.integrations.search import *  # noqa: E402,F403

@@ -178,6 +178,12 @@
     });
   }
 
+  // --- <form data-confirm="…">: ask before submitting (no inline onsubmit: the CSP forbids it) -
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   // Forms swapped in by HTMX are enhanced as well.
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
