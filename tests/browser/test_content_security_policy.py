@@ -1,6 +1,7 @@
 """Pages keep working under the Content-Security-Policy, and the browser reports no violation."""
 
 import pytest
+from selenium.webdriver.support import expected_conditions as EC
 
 from tests.factories import (
     HANGZHOU,
@@ -11,6 +12,7 @@ from tests.factories import (
     member_of,
     region,
 )
+from webhooks.models import WebhookEndpoint
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,3 +73,21 @@ def test_api_documentation_runs_under_its_policy(browser, path, rendered):
     browser.visible(rendered)
     # Only ReDoc's logo on its CDN is refused (tests/browser/test_api_docs.py).
     assert [v for v in violations(browser) if "cdn.redoc.ly" not in v] == []
+
+
+def test_deleting_a_webhook_asks_first_without_an_inline_handler(browser):
+    organization = OrganizationFactory()
+    admin = member_of(organization, username="hook_admin")
+    endpoint = WebhookEndpoint.objects.create(
+        organization=organization, url="https://erp.example.cn/hooks", created_by=admin
+    )
+    browser.log_in("hook_admin")
+    browser.go(f"/organizations/{organization.pk}/webhooks/")
+    delete = f'form[action$="/webhooks/{endpoint.pk}/delete/"] button'
+    browser.click(delete)
+    browser.wait().until(EC.alert_is_present()).dismiss()
+    assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    browser.click(delete)
+    browser.wait().until(EC.alert_is_present()).accept()
+    browser.wait().until(lambda d: not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists())
+    assert violations(browser) == []
