@@ -11,6 +11,7 @@ from django.urls import URLResolver, get_resolver
 from api.errors import bad_request
 from api.urls import router
 from core.ids import MAX_ID, parse_id
+from repositories.models import Need
 from tests.factories import NeedFactory, OrganizationFactory, member_of
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +263,22 @@ def test_the_refusal_speaks_chinese_by_default(client):
     assert response.json()["fields"] == {
         "organization": [f"请输入编号：1 至 {MAX_ID} 之间的整数。"]
     }
+
+
+def test_a_list_of_ids_finds_those_the_column_can_hold():
+    need = NeedFactory()
+
+    assert list(Need.objects.filter(pk__in=[int(TOO_BIG), need.pk])) == [need]
+    assert list(Need.objects.filter(organization__in=[int(TOO_BIG)])) == []
+    assert Need.objects.exclude(pk__in=[int(TOO_BIG)]).count() == 1
+
+
+def test_a_web_form_with_an_id_too_big_shows_the_error(client):
+    client.force_login(member_of(OrganizationFactory()))
+
+    response = client.post(
+        "/subscriptions/", {"keywords": "氢能", "regions": [TOO_BIG], "frequency": "daily"}
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["regions"]
