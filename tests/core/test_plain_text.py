@@ -2,12 +2,20 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from core.validators import LONG_TEXT_MAX_LENGTH, PlainLineValidator
+from repositories.models import ListingStatus
 from tests.api.test_listings_api import valid_need
-from tests.factories import OrganizationFactory, UserFactory, api_token_for, member_of
+from tests.factories import (
+    NeedFactory,
+    OrganizationFactory,
+    UserFactory,
+    api_token_for,
+    member_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +151,26 @@ def test_a_display_name_at_sign_up_is_visible_text():
     assert form.errors["display_name"] == [
         "显示名称不能包含换行、控制字符、不可见字符或文字方向控制字符。"
     ]
+
+
+def test_a_listing_form_refuses_a_hidden_title_and_overlong_text_and_keeps_the_rest(client):
+    draft = NeedFactory(status=ListingStatus.DRAFT, published_at=None, title="印染废水脱色")
+    client.force_login(draft.created_by)
+    data = {
+        "organization": draft.organization_id,
+        "title": "印染废水\u202e脱色",
+        "summary": draft.summary,
+        "problem": "很" * (LONG_TEXT_MAX_LENGTH + 1),
+        "region": draft.region_id,
+    }
+
+    response = client.post(
+        reverse("repositories:edit", kwargs={"kind": "need", "pk": draft.pk}), data
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["title"] == ["标题不能包含换行、控制字符、不可见字符或文字方向控制字符。"]
+    assert sorted(errors) == ["problem", "title"]
+    draft.refresh_from_db()
+    assert draft.title == "印染废水脱色"
