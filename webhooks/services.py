@@ -92,7 +92,7 @@ def webhook_url_validate(*, url: str) -> str:
     except ValidationError:
         raise _url_error(_("Enter a valid URL."), "invalid") from None
     try:
-        if transport.private_hosts_allowed():
+        if transport.private_hosts_allowed() or not transport.delivery_enabled():
             transport.parse_url(url)
         else:
             transport.resolve(url, allow_private=False)
@@ -350,7 +350,8 @@ def webhook_attempt_delivery(*, delivery_id: int) -> AttemptOutcome:
     timeout, a refused connection) fails the attempt: the delivery waits
     WEBHOOK_RETRY_BASE_SECONDS × 2^(attempt − 1) for the next one, and after its last attempt it
     is marked failed, the organization's administrators are told, and an endpoint that failed
-    WEBHOOK_DISABLE_AFTER_FAILURES deliveries in a row is disabled.
+    WEBHOOK_DISABLE_AFTER_FAILURES deliveries in a row is disabled. With WEBHOOK_DELIVERY off
+    the delivery is marked failed, "not sent", without any connection.
     """
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
@@ -361,6 +362,16 @@ def webhook_attempt_delivery(*, delivery_id: int) -> AttemptOutcome:
         ).update(
             status=WebhookDelivery.Status.FAILED,
             last_error=_short(_("The endpoint is disabled.")),
+            next_attempt_at=None,
+        )
+        return AttemptOutcome()
+
+    if not transport.delivery_enabled():
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING
+        ).update(
+            status=WebhookDelivery.Status.FAILED,
+            last_error=_short(_("Not sent: webhook delivery is switched off.")),
             next_attempt_at=None,
         )
         return AttemptOutcome()

@@ -46,6 +46,10 @@ class Response:
     body: bytes
 
 
+def delivery_enabled():
+    return getattr(settings, "WEBHOOK_DELIVERY", True)
+
+
 def private_hosts_allowed():
     return getattr(settings, "WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 

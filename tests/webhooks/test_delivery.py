@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notification
 from organizations.selectors import actor_for
@@ -422,3 +422,37 @@ def test_the_management_command_runs_the_safety_net(society, make_endpoint, rece
     )
     call_command("webhooks_retry_due")
     assert len(receiver.requests) == 1
+
+
+# --- delivery switched off (WEBHOOK_DELIVERY) -------------------------------------------------
+
+
+def test_with_delivery_off_a_delivery_is_recorded_but_never_sent(
+    society, make_endpoint, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_DELIVERY = False
+    make_endpoint(receiver.url)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = emit(society)
+
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempts == 0
+    assert delivery.last_status_code is None
+    assert delivery.last_error == "Not sent: webhook delivery is switched off."
+    assert delivery.next_attempt_at is None
+    assert not webhook_notifications().exists()
+
+
+def test_with_delivery_off_a_url_is_checked_without_looking_its_host_up(settings, monkeypatch):
+    settings.WEBHOOK_DELIVERY = False
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    looked_up = []
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: looked_up.append(args))
+    url = "https://erp.example.invalid/hook"
+    assert services.webhook_url_validate(url=url) == url
+    assert looked_up == []
+    with pytest.raises(ValidationError) as error:
+        services.webhook_url_validate(url="ftp://erp.example.invalid/hook")
+    assert error.value.error_dict["url"][0].code == "scheme"
