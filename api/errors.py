@@ -128,6 +128,13 @@ def bad_request(request, exception):
     return _json_error(status.HTTP_400_BAD_REQUEST, "bad_request", _("The request is not valid."))
 
 
+def page_not_found(request, exception):
+    if not request.path_info.startswith(API_PATH_PREFIX):
+        return defaults.page_not_found(request, exception)
+    error = exceptions.NotFound()
+    return _json_error(error.status_code, error.default_code, error.detail)
+
+
 def server_error(request):
     if not request.path_info.startswith(API_PATH_PREFIX):
         return defaults.server_error(request)

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -183,6 +185,8 @@ class ListingSerializer(serializers.ModelSerializer):
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as error:
+            if not isinstance(data, Mapping):
+                raise  # not an object: there are no fields to check the rules on
             # Report the rules across fields with the field errors, not on a second try.
             rule_errors = listing_rule_errors(
                 model=self.Meta.model, values=self._valid_values(data, failed=error.detail)

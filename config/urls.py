@@ -62,4 +62,5 @@ urlpatterns = [
 
 # Under /api/ these answer in the API's error format; elsewhere Django's own pages.
 handler400 = "api.errors.bad_request"
+handler404 = "api.errors.page_not_found"
 handler500 = "api.errors.server_error"

@@ -321,6 +321,19 @@ def test_several_bad_fields_are_all_named(client, headers):
     assert Need.objects.count() == 0
 
 
+@pytest.mark.parametrize("body", ["[null, null]", '"a need"', "42"])
+def test_a_body_that_is_not_an_object_is_400(client, enterprise, owner, headers, body):
+    need = NeedFactory(organization=enterprise, created_by=owner, status=ListingStatus.DRAFT)
+    for method, url in (("post", NEEDS), ("put", need_url(need)), ("patch", need_url(need))):
+        response = getattr(client, method)(
+            url, body, content_type="application/json", headers=headers
+        )
+        assert response.status_code == 400
+        assert error_body(response)["code"] == "invalid"
+        assert list(error_body(response)["fields"]) == ["non_field_errors"]
+    assert Need.objects.count() == 1
+
+
 def test_read_only_fields_are_ignored_on_create(client, headers):
     response = client.post(
         NEEDS,
