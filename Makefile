@@ -4,20 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEBIAN_PACKAGES := postgresql redis-server chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres lint deps install model demo clean
+.PHONY: run test test-sqlite test-postgres test-api-contract lint deps install model demo clean
 
 run: install ## migrate, load the demo data and serve http://127.0.0.1:8000 on the embedded default
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install deps test-sqlite test-postgres ## the whole suite: SQLite with the browser, then PostgreSQL + Redis
+test: install deps test-sqlite test-postgres test-api-contract ## the whole suite: SQLite with the browser, then PostgreSQL + Redis, then the API contract
 
 test-sqlite: install
 	$(BIN)/python -m pytest -m "not integration"
 
 test-postgres: install
 	eval "$$(scripts/services.sh)" && $(BIN)/python -m pytest -m "not browser"
+
+test-api-contract: install ## schemathesis on every API operation against a live server (about 4 minutes)
+	$(BIN)/python scripts/api_contract.py
 
 lint: install ## what CI checks besides the tests
 	$(BIN)/ruff check .
