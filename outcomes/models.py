@@ -8,6 +8,20 @@ class AppendOnlyError(Exception):
     """The outcome log is never changed: record a correcting event instead."""
 
 
+def _reference(to, verbose_name):
+    """A reference that outlives its row: the log keeps the id whatever happens to the row,
+    so no database constraint and nothing done on delete."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class OutcomeEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Outcome events are append-only.")
@@ -33,52 +47,12 @@ class OutcomeEvent(models.Model):
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     # Who did it: a person, or nobody for the system (timers, the matcher).
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = _reference(settings.AUTH_USER_MODEL, _("actor"))
     # To whom it happened, and the other party where there is one.
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("organization"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    counterpart = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("counterpart"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    region = models.ForeignKey(
-        "taxonomy.Region",
-        verbose_name=_("region"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    field = models.ForeignKey(
-        "taxonomy.Field",
-        verbose_name=_("field"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    organization = _reference("organizations.Organization", _("organization"))
+    counterpart = _reference("organizations.Organization", _("counterpart"))
+    region = _reference("taxonomy.Region", _("region"))
+    field = _reference("taxonomy.Field", _("field"))
     # What it happened to: ("listing", 42), ("match", 7) …
     subject_type = models.CharField(_("subject type"), max_length=32)
     subject_id = models.BigIntegerField(_("subject id"))
