@@ -6,9 +6,12 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("sign-up/sent/", views.sign_up_sent, name="sign_up_sent"),
+    path("sign-up/resend/", views.sign_up_resend, name="sign_up_resend"),
+    path("sign-up/confirm/<str:token>/", views.sign_up_confirmation, name="sign_up_confirm"),
     path("agreement/", views.legal_document, {"document": "agreement"}, name="agreement"),
     path("privacy/", views.legal_document, {"document": "privacy"}, name="privacy"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

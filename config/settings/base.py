@@ -136,6 +136,13 @@ SUBSCRIPTIONS_PER_USER_MAX = env.int("SUBSCRIPTIONS_PER_USER_MAX", default=20)
 ICP_RECORD = env("ICP_RECORD", default="")
 # Where people write about their personal information (named in the privacy policy).
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@techbridge.localhost")
+# Sign-up is confirmed by e-mail: the link works this many days. No account exists until it is
+# opened, so a sign-up reserves neither its username nor its address.
+SIGN_UP_CONFIRMATION_DAYS = env.int("SIGN_UP_CONFIRMATION_DAYS", default=3)
+# Sign-up e-mails (links, resent links, warnings to an address's owner) asked for per hour, by
+# the address typed and by the client's IP address; more is refused, whoever owns the address.
+SIGN_UP_EMAILS_PER_ADDRESS_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR", default=20)
 
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403

@@ -106,3 +106,26 @@ def test_the_lockout_page_is_in_chinese(client, lockout):
     assert "登录失败次数过多。为保护账号安全，您所在地址的登录已暂停，请 15 分钟后再试" in (
         response.content.decode()
     )
+
+
+def test_a_sign_up_waiting_for_its_link_is_told_so_unless_the_address_is_locked(client, lockout):
+    client.post(
+        reverse("accounts:sign_up"),
+        {
+            "username": "zhangwei",
+            "email": "zhangwei@example.cn",
+            "password1": "Tide-pool-7391",
+            "password2": "Tide-pool-7391",
+            "accept_terms": "on",
+        },
+    )
+    response = log_in(client, "zhangwei", "Tide-pool-7391")
+    assert response.status_code == 200
+    assert 'id="sign-up-resend-form"' in response.content.decode()
+    for _ in range(5):
+        log_in(client, "zhangwei", "wrong")
+    response = log_in(client, "zhangwei", "Tide-pool-7391")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert 'id="login-locked"' in page
+    assert 'id="sign-up-resend-form"' not in page

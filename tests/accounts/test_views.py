@@ -1,4 +1,6 @@
-"""Accounts: signing up, logging in and out, resetting a forgotten password."""
+"""Accounts: the legal documents, logging in and out, resetting a forgotten password.
+
+Signing up is in test_sign_up.py."""
 
 import re
 
@@ -8,12 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.legal import TERMS_VERSION
-from accounts.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = reverse("accounts:sign_up")
 LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")
 PASSWORD_RESET = reverse("accounts:password_reset")
@@ -21,104 +21,11 @@ PASSWORD = "correct-horse-42"  # UserFactory's
 NEW_PASSWORD = "Blue-lantern-2046"
 
 
-def sign_up_data(**overrides):
-    data = {
-        "username": "zhangwei",
-        "display_name": "张伟",
-        "email": "zhangwei@example.cn",
-        "phone": "13800000001",
-        "password1": "Tide-pool-7391",
-        "password2": "Tide-pool-7391",
-        "accept_terms": "on",
-    }
-    data.update(overrides)
-    return data
-
-
 def logged_in_user_id(client):
     return client.session.get(SESSION_KEY)
 
 
-# --- sign up ----------------------------------------------------------------------------------
-
-
-def test_sign_up_page(client):
-    response = client.get(SIGN_UP)
-    assert response.status_code == 200
-    assert set(response.context["form"].fields) == {
-        "username",
-        "display_name",
-        "email",
-        "phone",
-        "password1",
-        "password2",
-        "accept_terms",
-    }
-    page = response.content.decode()
-    assert (
-        '我已阅读并同意<a href="/accounts/agreement/" target="_blank">《用户协议》</a>'
-        '和<a href="/accounts/privacy/" target="_blank">《隐私政策》</a>。'
-    ) in page
-
-
-def test_sign_up_logs_in_and_goes_to_organization_registration(client):
-    response = client.post(SIGN_UP, sign_up_data(email="ZhangWei@Example.CN"))
-    assert response.status_code == 302
-    assert response.url == reverse("organizations:register")
-    user = User.objects.get()
-    assert (user.username, user.display_name, user.email, user.phone) == (
-        "zhangwei",
-        "张伟",
-        "zhangwei@example.cn",
-        "13800000001",
-    )
-    # The consent (PIPL): to which version of the terms, and when.
-    assert user.terms_version == TERMS_VERSION
-    assert timezone.now() - user.terms_accepted_at < timezone.timedelta(minutes=1)
-    assert user.check_password("Tide-pool-7391")
-    assert str(logged_in_user_id(client)) == str(user.pk)
-    assert client.get(response.url).status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        pytest.param({"email": "user-taken@example.cn"}, "email", id="duplicate-email"),
-        pytest.param({"email": "USER-TAKEN@example.CN"}, "email", id="duplicate-email-case"),
-        pytest.param({"email": ""}, "email", id="no-email"),
-        pytest.param({"email": "zhangwei@"}, "email", id="bad-email"),
-        pytest.param({"username": "taken"}, "username", id="duplicate-username"),
-        pytest.param({"accept_terms": ""}, "accept_terms", id="terms-not-accepted"),
-        pytest.param({"password2": "Tide-pool-7392"}, "password2", id="password-mismatch"),
-        pytest.param({"password1": "12345678", "password2": "12345678"}, "password2", id="weak"),
-        pytest.param({"password1": "abc", "password2": "abc"}, "password2", id="short"),
-        pytest.param(
-            {"password1": "zhangwei123", "password2": "zhangwei123"},
-            "password2",
-            id="like-username",
-        ),
-    ],
-)
-def test_sign_up_errors_create_no_user(client, overrides, field):
-    UserFactory(username="taken", email="user-taken@example.cn")
-    response = client.post(SIGN_UP, sign_up_data(**overrides))
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert list(form.errors) == [field]
-    assert f'data-field="{field}"' in response.content.decode()
-    assert User.objects.count() == 1
-    assert logged_in_user_id(client) is None
-
-
-def test_sign_up_without_consent_says_so_and_keeps_what_was_typed(client):
-    data = sign_up_data()
-    del data["accept_terms"]
-    response = client.post(SIGN_UP, data)
-    assert response.context["form"].errors["accept_terms"] == ["勾选此项后方可注册。"]
-    page = response.content.decode()
-    assert 'value="zhangwei@example.cn"' in page
-    assert 'value="张伟"' in page
-    assert not User.objects.exists()
+# --- legal documents --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -165,13 +72,6 @@ def test_legal_documents(client, settings, path, language, heading, phrases):
     assert 'href="mailto:pi@techbridge.example.cn"' in page
     for phrase in phrases:
         assert phrase in page
-
-
-def test_sign_up_django_messages_are_in_chinese(client):
-    response = client.post(SIGN_UP, sign_up_data(password2="different-Password-1"))
-    assert response.context["form"].errors["password2"] == ["输入的两个密码不一致。"]
-    response = client.post(SIGN_UP, sign_up_data(email=""))
-    assert response.context["form"].errors["email"] == ["该字段是必填项。"]
 
 
 # --- login and logout -------------------------------------------------------------------------

@@ -166,6 +166,10 @@ class BrowserPage:
                 (o for o in d.find_elements(By.CSS_SELECTOR, options) if o.text == choice), None
             )
         )
+        # Smooth scrolling (see click) can still be under way: centre the option at once.
+        self.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", option
+        )
         option.click()
         # A multiple picker stays open for the next choice: close it as a person would.
         self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)

@@ -5,7 +5,11 @@ hold whether or not the project's zh-hans catalogue translates them. Django's bu
 strings (its own catalogues) are what the language assertions read.
 """
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -65,7 +69,8 @@ def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser, t
     hangzhou = factories.region(factories.HANGZHOU)
     factories.cast_staff(factories.ZHEJIANG, username="zj_reviewer")
 
-    # A new user signs up and is sent on to register the organization (入驻).
+    # A new user signs up, confirms the address from the e-mail and is sent on to register the
+    # organization (入驻).
     owner = new_browser()
     owner.go("/accounts/sign-up/")
     assert owner.find("html").get_attribute("lang") == "zh-hans"
@@ -78,6 +83,14 @@ def test_enterprise_joins_publishes_a_need_and_a_visitor_finds_it(new_browser, t
     owner.fill("password2", "Qiantang-river-2024", form=form)
     owner.click(f'{form} input[name="accept_terms"]')
     owner.submit_with(f'{form} button[type="submit"]')
+    owner.wait_for_path("/accounts/sign-up/sent/")
+    assert "li@hz-cobalt.example.cn" in owner.text("#sign-up-sent")
+    # The live server runs in this process: its locmem backend fills the same outbox.
+    (letter,) = mail.outbox
+    assert letter.to == ["li@hz-cobalt.example.cn"]
+    link = re.search(r"https?://\S+/accounts/sign-up/confirm/\S+/", letter.body)[0]
+    owner.go(urlsplit(link).path)
+    owner.submit_with('#sign-up-confirm-form button[type="submit"]')
     owner.wait_for_path("/organizations/register/")
 
     form = "#organization-form"
