@@ -23,7 +23,7 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-# How often the thread looks for due entries; the finest schedule is every five minutes.
+# How often the thread looks for due entries; the finest schedule is every minute.
 CHECK_INTERVAL_SECONDS = 30
 
 _start_once = threading.Lock()

@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from notifications.emails import header_safe, notification_email
 from notifications.models import Notification
+from outbox.services import outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 
@@ -19,24 +19,30 @@ def notify(
 ) -> list[Notification]:
     """A notification for each user; the e-mails go out once the transaction commits.
 
-    The title is kept as one clean line (it is also the e-mail's subject), and the body
-    without NUL characters, which PostgreSQL cannot store.
+    The e-mails are written to the outbox with the notifications, in one transaction (the
+    caller's, or one of its own): a broker outage delays them, never loses them. The title is
+    kept as one clean line (it is also the e-mail's subject), and the body without NUL
+    characters, which PostgreSQL cannot store.
     """
     from notifications.tasks import send_notification_email
 
     title = header_safe(title)[:200]
     body = body.replace("\x00", "")
-    notifications = Notification.objects.bulk_create(
-        Notification(user=user, topic=topic, title=title, body=body, url=url)
-        for user in {user.pk: user for user in users}.values()
-    )
-    for notification in notifications:
-        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
+    with transaction.atomic():
+        notifications = Notification.objects.bulk_create(
+            Notification(user=user, topic=topic, title=title, body=body, url=url)
+            for user in {user.pk: user for user in users}.values()
+        )
+        outbox_enqueue_many(
+            send_notification_email,
+            args_list=[(notification.pk,) for notification in notifications],
+        )
     return notifications
 
 
 def notification_send_email(*, notification_id: int) -> None:
-    """Claim the notification, then send: a second run finds it claimed and sends nothing.
+    """Claim the notification, then send: a second run finds it claimed and sends nothing
+    (the outbox may relay its task twice).
 
     A send that fails (an address refused, the mail server down) is logged and its claim
     released, so that it is not counted as sent, and never raised: the e-mails enqueued after

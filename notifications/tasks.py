@@ -5,5 +5,6 @@ from notifications.services import notification_send_email
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_notification_email(notification_id):
-    """Sent once: the service marks the e-mail sent before returning."""
+    """Relayed from the outbox, maybe twice: the service claims the e-mail before sending it,
+    so a second run sends nothing."""
     notification_send_email(notification_id=notification_id)

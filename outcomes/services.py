@@ -1,15 +1,11 @@
 """Recording outcomes. Call outcome_record inside the transaction of the change it records."""
 
-import logging
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 
 from outcomes.models import OutcomeEvent
 from outcomes.signals import outcome_recorded
-
-logger = logging.getLogger(__name__)
 
 
 def outcome_record(
@@ -25,7 +21,12 @@ def outcome_record(
     amount: Decimal | None = None,
     data: dict | None = None,
 ) -> OutcomeEvent:
-    """Append one event; once the transaction commits, announce it to the listeners."""
+    """Append one event and announce it to the listeners, inside the transaction.
+
+    The listeners write their work (outbox messages, webhook deliveries) in this transaction
+    too, so a change that commits always has its work recorded and one that rolls back has
+    none. A listener that fails fails the change: that is a bug to see, not to log and forget.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outcome_record must run inside the transaction of the change")
     event = OutcomeEvent.objects.create(
@@ -40,12 +41,5 @@ def outcome_record(
         amount=amount,
         data=data or {},
     )
-    transaction.on_commit(partial(_announce, event))
+    outcome_recorded.send(sender=OutcomeEvent, event=event)
     return event
-
-
-def _announce(event: OutcomeEvent) -> None:
-    # One listener failing (a broker outage, say) must not keep the others from their work.
-    for receiver, result in outcome_recorded.send_robust(sender=OutcomeEvent, event=event):
-        if isinstance(result, Exception):
-            logger.error("%s failed on %s", receiver, event, exc_info=result)

@@ -5,7 +5,8 @@ from subscriptions.services import subscription_push_listing, subscription_send_
 
 @shared_task(acks_late=True, ignore_result=True)
 def push_new_listing(listing_id):
-    """Enqueued on commit when a listing is published: record hits, push to instant subscribers.
+    """Sent through the outbox when a listing is published: record hits, push to instant
+    subscribers.
 
     Safe to run twice: hits are unique per (subscription, listing) and claimed before sending.
     """

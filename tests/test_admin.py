@@ -6,11 +6,14 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import SignUp
 from matching.models import Match
 from notifications.models import Notification
 from organizations.models import CastOffice, Membership, Organization
 from organizations.selectors import actor_for, organization_list_for_review
+from outbox.models import OutboxMessage
 from repositories.models import ListingStatus, Need
 from subscriptions.models import Subscription
 from tests.factories import (
@@ -70,6 +73,15 @@ def make_rows(count=3):
             events=["listing.published"],
         )
         WebhookDelivery.objects.create(endpoint=endpoint, event="ping", payload={"n": number})
+        OutboxMessage.objects.create(task="webhooks.tasks.deliver_webhook", args=[number])
+        SignUp.objects.create(
+            username=f"waiting{number}",
+            email=f"waiting{number}@example.cn",
+            password="!",
+            terms_version="test",
+            terms_accepted_at=timezone.now(),
+            link_sent_at=timezone.now(),
+        )
         Group.objects.create(name=f"组{number}")
 
 

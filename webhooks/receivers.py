@@ -1,7 +1,6 @@
 """Webhooks listen to the outcome log: the events an organization's endpoints may take."""
 
 from django.conf import settings
-from django.db import transaction
 from django.dispatch import receiver
 
 from outcomes.models import OutcomeEvent
@@ -13,25 +12,25 @@ from webhooks.services import webhook_emit
 
 @receiver(outcome_recorded)
 def emit_listing_published(*, event, **kwargs):
+    """In the publishing transaction: the deliveries and their outbox messages commit with it."""
     if event.name != OutcomeEvent.Name.LISTING_PUBLISHED:
         return
     listing = Listing.objects.filter(pk=event.subject_id).select_related("field", "region").first()
     if listing is None:
         return
-    with transaction.atomic():
-        webhook_emit(
-            organization=event.organization_id,
-            event=WebhookEvent.LISTING_PUBLISHED,
-            payload={
-                "listing": {
-                    "id": listing.pk,
-                    "kind": listing.kind,
-                    "title": listing.title,
-                    "field": listing.field.code if listing.field else None,
-                    "region": listing.region.code,
-                    "published_at": listing.published_at,
-                    "expires_at": listing.expires_at,
-                    "url": f"{settings.SITE_URL.rstrip('/')}{listing.get_absolute_url()}",
-                }
-            },
-        )
+    webhook_emit(
+        organization=event.organization_id,
+        event=WebhookEvent.LISTING_PUBLISHED,
+        payload={
+            "listing": {
+                "id": listing.pk,
+                "kind": listing.kind,
+                "title": listing.title,
+                "field": listing.field.code if listing.field else None,
+                "region": listing.region.code,
+                "published_at": listing.published_at,
+                "expires_at": listing.expires_at,
+                "url": f"{settings.SITE_URL.rstrip('/')}{listing.get_absolute_url()}",
+            }
+        },
+    )

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Notification
 from organizations.models import Organization
 from organizations.services import notify_organization
+from outbox.services import outbox_enqueue_many
 from webhooks import transport
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.permissions import webhook_can_manage
@@ -218,12 +218,15 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
 
 
 def _enqueue(delivery_ids):
+    """Each delivery's first attempt, in the outbox of the transaction that wrote it: sent once
+    that commits, or later by the outbox's relay if the broker is out. deliver_webhook claims the
+    delivery, so a task relayed twice sends once."""
     from webhooks.tasks import deliver_webhook
 
-    for delivery_id in delivery_ids:
-        transaction.on_commit(partial(deliver_webhook.delay, delivery_id))
+    outbox_enqueue_many(deliver_webhook, args_list=[(delivery_id,) for delivery_id in delivery_ids])
 
 
+@transaction.atomic
 def webhook_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """Send a "ping" to the endpoint now (once, without retries), even if it is disabled."""
     _check_admin(actor, endpoint.organization_id)
@@ -241,6 +244,7 @@ def webhook_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     return delivery
 
 
+@transaction.atomic
 def webhook_emit(
     *, organization: Organization | int, event: str, payload: dict[str, Any]
 ) -> list[WebhookDelivery]:
@@ -248,8 +252,9 @@ def webhook_emit(
 
     organization: an Organization or its id; event: one of WebhookEvent's values; payload: a
     JSON-serializable dict (dates, decimals and UUIDs are fine), sent as the body's "data".
-    Creates one delivery per endpoint and sends each from a Celery task once the current
-    transaction commits. Returns the deliveries (none if no endpoint listens).
+    Creates one delivery per endpoint, in the current transaction with the outbox messages that
+    send each from a Celery task once it commits. Returns the deliveries (none if no endpoint
+    listens).
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event: {event!r}")
@@ -288,18 +293,19 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> We
         raise ValidationError(_("Only a failed delivery can be sent again."))
     if not endpoint.is_active and delivery.event != WebhookEvent.PING:
         raise ValidationError(_("This endpoint is disabled: enable it first."))
-    updated = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDelivery.Status.FAILED
-    ).update(
-        status=WebhookDelivery.Status.PENDING,
-        attempts=0,
-        max_attempts=1 if delivery.event == WebhookEvent.PING else webhook_max_attempts(),
-        next_attempt_at=timezone.now(),
-        locked_until=None,
-    )
-    if not updated:
-        raise ValidationError(_("Only a failed delivery can be sent again."))
-    _enqueue([delivery.pk])
+    with transaction.atomic():
+        updated = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.FAILED
+        ).update(
+            status=WebhookDelivery.Status.PENDING,
+            attempts=0,
+            max_attempts=1 if delivery.event == WebhookEvent.PING else webhook_max_attempts(),
+            next_attempt_at=timezone.now(),
+            locked_until=None,
+        )
+        if not updated:
+            raise ValidationError(_("Only a failed delivery can be sent again."))
+        _enqueue([delivery.pk])
     delivery.refresh_from_db()
     return delivery
 

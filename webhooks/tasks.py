@@ -8,8 +8,9 @@ from webhooks.services import webhook_attempt_delivery
 def deliver_webhook(self, delivery_id):
     """One attempt at a delivery; a failed attempt schedules the next one with a countdown.
 
-    Running it twice is harmless: the service claims the delivery before sending, and a delivery
-    that succeeded, is in flight or is not yet due is left alone.
+    Its first run is relayed from the outbox, maybe twice. Running it twice is harmless: the
+    service claims the delivery before sending, and a delivery that succeeded, is in flight or
+    is not yet due is left alone.
 
     When tasks run eagerly (no broker: the embedded default, and the tests) the next attempt is
     not scheduled here, since a countdown would be ignored and the retries would run back to back

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "search",
+    "outbox",
     "outcomes",
     "accounts",
     "taxonomy",

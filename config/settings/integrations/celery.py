@@ -58,6 +58,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.rematch_live_needs",
         "schedule": crontab(hour=4, minute=0, day_of_week="sun"),
     },
+    # E-mails, pushes and webhook deliveries the broker did not take when their change committed.
+    "relay-outbox": {
+        "task": "outbox.tasks.relay_outbox",
+        "schedule": crontab(minute="*"),
+        # A run still queued when the next is due is dropped, not piled up behind an outage.
+        "options": {"expires": 50},
+    },
     "retry-due-webhooks": {
         "task": "webhooks.tasks.retry_due_webhooks",
         "schedule": crontab(minute="*/5"),
