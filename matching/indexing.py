@@ -159,9 +159,9 @@ def profiles_lookup(ids: Iterable[str]) -> dict[str, Profile]:
 
 
 def _put(profile: Profile) -> None:
-    backend = get_backend()
-    backend.delete(all_document_ids(profile.id))
-    backend.add_many(search_documents([profile]))
+    # Embedded before the write, which swaps the old documents for the new at once.
+    documents = list(search_documents([profile]))
+    get_backend().replace(all_document_ids(profile.id), documents)
 
 
 def index_listing(listing_id: int) -> bool:
@@ -194,11 +194,11 @@ def index_dirty_listings(
         started = timezone.now()
         kinds = dict(Listing.objects.filter(pk__in=batch).values_list("pk", "kind"))
         profiles = profiles_lookup([f"{kinds[pk]}:{pk}" for pk in batch if pk in kinds])
-        backend = get_backend()
-        backend.delete(
-            [i for pk in batch if pk in kinds for i in all_document_ids(f"{kinds[pk]}:{pk}")]
+        documents = list(search_documents(profiles.values()))
+        get_backend().replace(
+            [i for pk in batch if pk in kinds for i in all_document_ids(f"{kinds[pk]}:{pk}")],
+            documents,
         )
-        backend.add_many(search_documents(profiles.values()))
         Listing.objects.filter(pk__in=batch).update(indexed_at=started)
         handled += batch
         if progress:

@@ -10,21 +10,32 @@ from django.db import transaction
 
 from matching import indexing
 from matching.services import matches_refresh
+from search.backends import get_backend
+from search.backends.base import IndexBusy
 
 logger = logging.getLogger(__name__)
 
 
 def _send(task, *args):
     try:
-        task.delay(*args)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No worker: the task runs here, inside the request (or command) that saved, so it
+            # waits for the index's write lock only so long, and leaves the rest to the sweep.
+            with get_backend().lock_wait_limit(settings.SEARCH_REQUEST_LOCK_WAIT):
+                task.delay(*args)
+        else:
+            task.delay(*args)
+    except IndexBusy as error:
+        logger.warning("%s%s gave up: %s; the index sweep will retry", task.name, args, error)
     except Exception:
         # A save never fails for the index: the listing stays dirty and the sweep takes it.
         logger.exception("Could not run %s%s; the index sweep will retry", task.name, args)
 
 
 def enqueue_on_commit(task: Task, *args: object) -> None:
-    """Run the task once the current transaction commits; a broker outage is logged, never
-    raised, and the sweep takes what it left."""
+    """Run the task once the current transaction commits; a broker outage, or an index held
+    by another writer past SEARCH_REQUEST_LOCK_WAIT, is logged, never raised, and the sweep
+    takes what it left."""
     transaction.on_commit(partial(_send, task, *args))
 
 

@@ -1,10 +1,13 @@
 """Bulk import of needs and achievements from JSONL or CSV.
 
 Each row is imported whole or rejected with (line, field, problem); rows are keyed by
-external id, so importing a file again updates rows instead of duplicating them.
+external id, so importing a file again updates rows instead of duplicating them. Rejected rows
+are reported as they are found (RejectedRowsReport), so an import stopped midway, even killed,
+leaves every row it rejected so far on disk.
 """
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -55,6 +58,45 @@ class ImportResult:
     @property
     def total(self):
         return self.created + self.updated + self.unchanged + self.rejected_rows
+
+
+class RejectedRowsReport:
+    """The rejected rows of an import as TSV (file, line, external_id, field, problem).
+
+    The header is written when the report opens, and each rejected row's lines are written
+    together and flushed as soon as it is rejected: killed at any moment, the import leaves a
+    readable file of whole lines holding every row rejected until then.
+    """
+
+    HEADER = ("file", "line", "external_id", "field", "problem")
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.path.open("w", encoding="utf-8", newline="")
+        self.rows = 0
+        self._write([self.HEADER])
+
+    def add(self, file_name, rejections):
+        """One row's rejections (one line per field and problem)."""
+        self._write([[file_name, r.line, r.external_id, r.field, r.problem] for r in rejections])
+        self.rows += 1
+
+    def _write(self, lines):
+        # Formatted first, then written at once: a kill never leaves half a row behind a flush.
+        text = io.StringIO()
+        csv.writer(text, delimiter="\t").writerows(lines)
+        self._handle.write(text.getvalue())
+        self._handle.flush()
+
+    def close(self):
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def read_rows(path):
@@ -272,8 +314,11 @@ def detect_source(row):
     )
 
 
-def listings_import(*, rows, kind, organization, user, status, source=None, progress=None):
-    """Import (line, row) pairs; commit every CHUNK_ROWS rows, each row in its own savepoint."""
+def listings_import(
+    *, rows, kind, organization, user, status, source=None, progress=None, on_reject=None
+):
+    """Import (line, row) pairs; commit every CHUNK_ROWS rows, each row in its own savepoint.
+    `on_reject(rejections)` hears of each rejected row (its Rejections) as soon as it is."""
     result = ImportResult()
     mapper = None
     chunk = []
@@ -283,6 +328,12 @@ def listings_import(*, rows, kind, organization, user, status, source=None, prog
             for line, row in chunk:
                 _import_one(line, row)
         chunk.clear()
+
+    def _reject(rejections):
+        rejections = list(rejections)
+        result.rejected.extend(rejections)
+        if on_reject:
+            on_reject(rejections)
 
     def _import_one(line, row):
         external_id = (
@@ -304,11 +355,15 @@ def listings_import(*, rows, kind, organization, user, status, source=None, prog
                     published_at=_aware(published),
                 )
         except RowError as error:
-            for field_name, problem in error.problems:
-                result.rejected.append(Rejection(line, external_id, field_name, problem))
+            _reject(
+                Rejection(line, external_id, field_name, problem)
+                for field_name, problem in error.problems
+            )
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                result.rejected.append(Rejection(line, external_id, name, " ".join(messages)))
+            _reject(
+                Rejection(line, external_id, name, " ".join(messages))
+                for name, messages in error.message_dict.items()
+            )
         else:
             setattr(result, outcome, getattr(result, outcome) + 1)
         if progress:

@@ -131,6 +131,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # Listings stay published for this many days, then ask their owner to re-confirm.
 LISTING_VALIDITY_DAYS = env.int("LISTING_VALIDITY_DAYS", default=180)
+# Where `import_listings` writes its report of rejected rows unless given --report.
+IMPORT_REPORT_DIR = env.path("IMPORT_REPORT_DIR", default=BASE_DIR / "var/imports")
 # How many subscriptions (to fields, regions, kinds, keywords) one person may keep.
 SUBSCRIPTIONS_PER_USER_MAX = env.int("SUBSCRIPTIONS_PER_USER_MAX", default=20)
 # The site's ICP record number (ICP备案号), shown in the footer when set, e.g. 京ICP备12345678号-1.

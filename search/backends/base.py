@@ -9,6 +9,7 @@ Filters are exact-match attributes of a document, stored as strings. The matcher
 values for every named filter.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,11 @@ import numpy as np
 
 class SearchError(Exception):
     """The search engine refused a request."""
+
+
+class IndexBusy(SearchError):
+    """Another writer held the index for longer than the caller chose to wait (see
+    SearchBackend.lock_wait_limit): nothing was written."""
 
 
 def filter_values(value):
@@ -99,6 +105,20 @@ class SearchBackend:
     def delete(self, ids):
         """Remove the documents with these ids; unknown ids are ignored."""
         raise NotImplementedError
+
+    def replace(self, ids, docs):
+        """Remove the documents with these ids and index `docs`; a backend that can does both
+        at once, so that searches never see the owner of the documents missing."""
+        self.delete(ids)
+        self.add_many(docs)
+
+    @contextmanager
+    def lock_wait_limit(self, seconds):
+        """Within the block, this thread's writes wait at most `seconds` in all for a lock
+        another writer holds, then raise IndexBusy. A save that indexes inline (the web
+        request of a publish, without a task queue) uses it: it must not hang on a long
+        rebuild or a stuck worker. A backend without write locks has nothing to bound."""
+        yield
 
     def rebuild(self, docs):
         """Replace the whole index with `docs` (an iterable); searches see the old index until

@@ -15,6 +15,10 @@ Below SEARCH_EXACT_LIMIT vectors the search is exact (matrix @ query); beyond it
 (usearch, int8) proposes candidates that are re-scored exactly. The graph is built in a
 background thread (searches stay exact meanwhile), saved next to the database and loaded by the
 other processes, which then add what changed since it was saved.
+
+Writers take SQLite's write lock (BEGIN IMMEDIATE) one at a time and wait for it up to
+LOCK_TIMEOUT seconds (a worker, a sweep, a rebuild); inside lock_wait_limit a thread waits at
+most the seconds it was given, in all, and then gets IndexBusy (a web request indexing inline).
 """
 
 import fcntl
@@ -24,6 +28,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +41,13 @@ import numpy as np
 import onnxruntime  # noqa: F401
 from usearch.index import Index
 
-from search.backends.base import SearchBackend, as_kinds, filter_values, normalize
+from search.backends.base import (
+    IndexBusy,
+    SearchBackend,
+    as_kinds,
+    filter_values,
+    normalize,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +87,9 @@ MIN_CANDIDATES = 64
 MAX_CANDIDATES = 4096
 
 BATCH = 1000
+# Seconds a writer outside lock_wait_limit waits for another's write lock (a rebuild of a large
+# index holds it longer: the write then fails and the listing stays dirty for the sweep).
+LOCK_TIMEOUT = 60
 
 
 class EmbeddedSearchBackend(SearchBackend):
@@ -108,16 +122,51 @@ class EmbeddedSearchBackend(SearchBackend):
         """This thread's connection (a new one in a forked worker)."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.path / "index.sqlite3", isolation_level=None, timeout=60)
+            conn = sqlite3.connect(
+                self.path / "index.sqlite3", isolation_level=None, timeout=LOCK_TIMEOUT
+            )
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA journal_size_limit = 67108864")
             local.conn, local.pid = conn, os.getpid()
         return local.conn
 
     @contextmanager
+    def lock_wait_limit(self, seconds):
+        local = self._local
+        outer = getattr(local, "budget", None)
+        budget = _WaitBudget(seconds if outer is None else min(seconds, outer.left))
+        local.budget = budget
+        try:
+            yield
+        finally:
+            local.budget = outer
+            if outer is not None:
+                outer.spend(budget.spent)
+
+    def _begin_write(self, conn):
+        """BEGIN IMMEDIATE, waiting for the write lock as long as this thread may."""
+        budget = getattr(self._local, "budget", None)
+        if budget is None:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        conn.execute(f"PRAGMA busy_timeout = {int(budget.left * 1000)}")
+        started = time.monotonic()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            raise IndexBusy(
+                f"another writer held the search index for over {budget.seconds:g} s"
+            ) from error
+        finally:
+            budget.spend(time.monotonic() - started)
+            conn.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT * 1000}")
+
+    @contextmanager
     def _write(self):
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_write(conn)
         try:
             yield conn
             conn.execute("UPDATE state SET version = version + 1")
@@ -139,6 +188,13 @@ class EmbeddedSearchBackend(SearchBackend):
         if ids:
             with self._write() as conn:
                 self._remove(conn, ids)
+
+    def replace(self, ids, docs):
+        ids, docs = list(ids), list(docs)
+        if ids or docs:
+            with self._write() as conn:
+                self._remove(conn, ids)
+                self._insert(conn, docs)
 
     def rebuild(self, docs):
         epoch = uuid.uuid4().hex
@@ -391,6 +447,19 @@ class EmbeddedSearchBackend(SearchBackend):
         finally:
             with self._lock:
                 vset.builder = None
+
+
+class _WaitBudget:
+    """The seconds a thread may still wait for write locks inside lock_wait_limit."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.left = max(seconds, 0.0)
+        self.spent = 0.0
+
+    def spend(self, seconds):
+        self.spent += seconds
+        self.left = max(self.left - seconds, 0.0)
 
 
 class _VectorSet:

@@ -1,17 +1,30 @@
 import csv
+import io
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from repositories.importing import CHUNK_ROWS
 from repositories.models import Achievement, Listing, ListingStatus, Need
 from tests.factories import OrganizationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
 LISTINGS = Path(__file__).resolve().parents[3] / "shared" / "data" / "listings"
+
+
+@pytest.fixture(autouse=True)
+def _reports_in_tmp(settings, tmp_path):
+    """Reports written without --report go to this test's folder."""
+    settings.IMPORT_REPORT_DIR = tmp_path / "imports"
 
 
 def _rows(name):
@@ -195,3 +208,143 @@ def test_command_errors_are_clear(importer, tmp_path):
     odd.write_text("{}\n", encoding="utf-8")
     with pytest.raises(CommandError, match="--kind"):
         call_command("import_listings", str(odd), organization=importer.name)
+
+
+def test_the_report_is_named_first_and_kept_by_default(importer, tmp_path):
+    path = tmp_path / "needs.jsonl"
+    path.write_text("{not json\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_listings", str(path), organization=importer.name, stdout=out)
+    (report,) = (tmp_path / "imports").glob("rejected-*.tsv")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"Rejected rows go to {report}, each as soon as it is rejected."
+    assert lines[-2:] == [
+        f"1 rejected rows in {report}",
+        "Indexing and matching the imported listings…",
+    ]
+    assert [(r["file"], r["line"], r["field"]) for r in _read_report(report)] == [
+        ("needs.jsonl", "1", "line")
+    ]
+
+
+# A database of its own for the import run in another process (the test's is in memory).
+SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from tests.factories import OrganizationFactory, member_of
+member_of(OrganizationFactory(name="技术市场数据"))
+"""
+
+
+def _bad_rows():
+    """CHUNK_ROWS rows, one in four rejected (one of them for two problems at once), and
+    the rejections expected of them: (line, external_id, field, problem)."""
+    lines, expected = [], []
+    for number in range(1, CHUNK_ROWS + 1):
+        row = {**GOOD, "external_id": f"n-{number}"}
+        if number % 4 == 1:
+            row["title"] = ""
+            expected.append((str(number), f"n-{number}", "title", "missing or empty"))
+        if number == 5:
+            row["summary"] = ""
+            expected.append((str(number), "n-5", "summary", "missing or empty"))
+        if number % 4 == 3 and number > 100:
+            lines.append("{not json")
+            expected.append(
+                (
+                    str(number),
+                    "",
+                    "line",
+                    "not valid JSON (Expecting property name enclosed in double quotes)",
+                )
+            )
+            continue
+        lines.append(json.dumps(row, ensure_ascii=False))
+    return "".join(line + "\n" for line in lines), expected
+
+
+def _open_for_writing(fifo, process):
+    """The pipe's writing end, once the import opened it for reading."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            assert process.poll() is None, "the import stopped before reading its input"
+            assert time.monotonic() < deadline, "the import never opened its input"
+            time.sleep(0.05)
+            continue
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _wait_for_lines(path, count, process):
+    """The report's text once it holds `count` whole lines (the header included)."""
+    deadline = time.monotonic() + 120
+    while True:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text.count("\n") >= count:
+            return text
+        assert process.poll() is None, "the import stopped"
+        assert time.monotonic() < deadline, f"the report holds {text.count(chr(10))} lines"
+        time.sleep(0.05)
+
+
+def test_a_killed_import_keeps_every_row_it_rejected(tmp_path):
+    """kill -9 in the middle of an import: the report, named at the start, holds every row
+    rejected so far, in whole lines. The input is a pipe that the test keeps open, so the
+    import is surely still running (waiting for more rows) when it is killed."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+    }
+    root = django_settings.BASE_DIR
+    subprocess.run([sys.executable, "-c", SETUP], env=environment, cwd=root, check=True)
+    fifo, report = tmp_path / "needs.jsonl", tmp_path / "rejected.tsv"
+    os.mkfifo(fifo)
+    text, expected = _bad_rows()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "import_listings",
+            str(fifo),
+            "--organization",
+            "技术市场数据",
+            "--report",
+            str(report),
+            "--no-index",
+        ],
+        env=environment,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        writer = _open_for_writing(fifo, process)
+        # A first chunk of rows, then nothing more: the import rejects what it must and
+        # waits for the rest.
+        writer.write(text)
+        writer.flush()
+        written = _wait_for_lines(report, 1 + len(expected), process)
+        process.kill()
+        assert process.wait(timeout=30) == -9
+        writer.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (
+        process.stdout.readline()
+        == f"Rejected rows go to {report}, each as soon as it is rejected.\n"
+    )
+    assert report.read_text(encoding="utf-8") == written
+    assert written.endswith("\n")
+    rows = list(csv.reader(io.StringIO(written, newline=""), delimiter="\t"))
+    assert rows[0] == ["file", "line", "external_id", "field", "problem"]
+    assert [tuple(row) for row in rows[1:]] == [("needs.jsonl", *row) for row in expected]

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import uuid
 from unittest import mock
 
@@ -17,7 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR
 from search.backends import get_backend
-from search.backends.base import SearchDocument, SearchError, reciprocal_rank_fusion
+from search.backends.base import (
+    IndexBusy,
+    SearchDocument,
+    SearchError,
+    reciprocal_rank_fusion,
+)
 from search.backends.elasticsearch import ElasticsearchSearchBackend
 from search.backends.embedded import EmbeddedSearchBackend
 from search.text import tokenize
@@ -111,6 +117,26 @@ def test_add_replace_delete_count_ids(backend):
     assert ids_of(
         backend.vector_search(unit(0, 0, 1), model=MODEL, kinds=["achievement"], k=5)
     ) == ["achievement:2"]
+
+
+def test_replace_swaps_an_owners_documents(backend):
+    backend.add_many(
+        [
+            doc("need:1", "数控机床", unit(1, 0)),
+            doc("need:1#0", "主轴 振动", unit(1, 0)),
+            doc("need:1#1", "刀具 磨损", unit(1, 0)),
+            doc("need:2", "污水处理", unit(0, 1)),
+        ]
+    )
+    backend.replace(
+        ["need:1", "need:1#0", "need:1#1", "need:1#2"],
+        [doc("need:1", "激光焊接", unit(0.6, 0.8)), doc("need:1#0", "焊缝 检测", unit(0.6, 0.8))],
+    )
+    assert backend.ids() == {"need:1", "need:1#0", "need:2"}
+    assert ids_of(backend.keyword_search(["焊缝"], kinds=["need"], k=5)) == ["need:1#0"]
+    assert backend.keyword_search(["刀具"], kinds=["need"], k=5) == []
+    backend.replace(["need:2"], [])
+    assert backend.ids() == {"need:1", "need:1#0"}
 
 
 def test_chinese_keyword_search_ranks_rare_shared_tokens_first(backend):
@@ -451,6 +477,87 @@ def test_embedded_index_is_shared_with_a_real_other_process(tmp_path):
         "need:2",
     ]
     assert ids_of(backend.keyword_search(["主轴"], kinds=["need"], k=5)) == ["need:2"]
+
+
+# Another process holding the embedded index's write lock (a worker, a sweep, a rebuild)
+LOCK_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE state SET version = version")
+print("held", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+@pytest.fixture
+def locked_index(tmp_path):
+    """(backend, release): the backend's index, whose write lock another process holds until
+    release() (or the end of the test)."""
+    backend = EmbeddedSearchBackend(tmp_path)
+    backend.add(doc("need:1", "数控机床", unit(1, 0)))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(tmp_path / "index.sqlite3")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+
+    def release():
+        if holder.poll() is None:
+            holder.communicate("go\n", timeout=30)
+
+    yield backend, release
+    release()
+
+
+def test_embedded_writes_within_a_wait_limit_give_up_while_another_process_holds_the_index(
+    locked_index,
+):
+    backend, release = locked_index
+    with backend.lock_wait_limit(0.1):
+        with pytest.raises(IndexBusy, match=r"over 0\.1 s"):
+            backend.add(doc("need:2", "主轴", unit(0, 1)))
+        # The limit is for the block in all: what is left of it is spent.
+        with pytest.raises(IndexBusy):
+            backend.replace(["need:1"], [doc("need:1", "刀具", unit(0, 1))])
+        # Readers never wait for a writer.
+        assert backend.ids() == {"need:1"}
+        assert ids_of(backend.keyword_search(["数控"], kinds=["need"], k=5)) == ["need:1"]
+    release()
+    assert backend.ids() == {"need:1"}
+    # Once free, the same thread's writes go through, limited or not.
+    with backend.lock_wait_limit(0.1):
+        backend.add(doc("need:2", "主轴", unit(0, 1)))
+    backend.add(doc("need:3", "刀具", unit(0, 1)))
+    assert backend.ids() == {"need:1", "need:2", "need:3"}
+
+
+def test_embedded_a_nested_wait_limit_never_waits_longer_than_the_outer_one(locked_index):
+    backend, _release = locked_index
+    with backend.lock_wait_limit(0.1), backend.lock_wait_limit(60):
+        with pytest.raises(IndexBusy, match=r"over 0\.1 s"):
+            backend.add(doc("need:2", "主轴", unit(0, 1)))
+
+
+def test_embedded_writes_outside_a_wait_limit_wait_for_the_lock(locked_index):
+    """Workers and sweeps wait (up to LOCK_TIMEOUT) and then write."""
+    backend, release = locked_index
+    written = threading.Event()
+
+    def write():
+        backend.add(doc("need:2", "主轴", unit(0, 1)))
+        written.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert not written.wait(0.5)
+    release()
+    writer.join(timeout=60)
+    assert written.is_set()
+    assert backend.ids() == {"need:1", "need:2"}
 
 
 # The Elasticsearch backend's requests, against a fake client
