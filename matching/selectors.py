@@ -5,27 +5,58 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.timezone import now
 
 from matching.matcher import STRUCTURE
 from matching.models import Match, MatchAnswer
+from organizations.models import Organization
 from organizations.selectors import Actor
-from repositories.models import Listing
+from repositories.models import Listing, ListingStatus
 from taxonomy.models import CooperationMode
+
+
+def _live_listing_q(relation: str) -> Q:
+    """The listing at `relation` is live: published (its reviewed version) and not expired."""
+    return Q(
+        **{f"{relation}__status": ListingStatus.PUBLISHED, f"{relation}__expires_at__gt": now()}
+    )
 
 
 def match_visibility_q(*, actor: Actor) -> Q:
     """Both parties see their matches once the CAST staff approved and pushed them, never
-    before; the CAST staff of the need's region see all of that region's."""
+    before, and only while the other side is live: a listing published and not expired, a
+    team verified. A listing closed, expired or back in review (and a team renamed, awaiting
+    verification again) no longer shows through its matches to the other side, whose view
+    would otherwise carry text no reviewer has checked; its owner still sees them. The CAST
+    staff of the need's region see all of that region's."""
     if actor.is_superuser:
         return Q()
     visible = Q(pk__in=[])
     if actor.organization_ids:
-        party = (
-            Q(need__organization_id__in=actor.organization_ids)
-            | Q(supply_listing__organization_id__in=actor.organization_ids)
-            | Q(supply_team_id__in=actor.organization_ids)
+        need_side = Q(need__organization_id__in=actor.organization_ids)
+        supply_side = Q(supply_listing__organization_id__in=actor.organization_ids) | Q(
+            supply_team_id__in=actor.organization_ids
         )
-        visible |= party & Q(status=Match.Status.APPROVED)
+        supply_live = _live_listing_q("supply_listing") | Q(
+            supply_team__status=Organization.Status.VERIFIED
+        )
+        party = Q(status=Match.Status.APPROVED) & (
+            (need_side & supply_live) | (supply_side & _live_listing_q("need"))
+        )
+        if not actor.review_region_ids:
+            # Only matches of their own listings (or team) can be theirs: read through the
+            # indexes of these columns, a few hundred matches instead of all (300,000 listings).
+            own = list(
+                Listing.objects.filter(organization_id__in=actor.organization_ids)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            party &= (
+                Q(need_id__in=own)
+                | Q(supply_listing_id__in=own)
+                | Q(supply_team_id__in=actor.organization_ids)
+            )
+        visible |= party
     if actor.review_region_ids:
         visible |= Q(region_id__in=actor.review_region_ids)
     return visible

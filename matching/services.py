@@ -187,6 +187,18 @@ def _auto_approve(match: Match) -> None:
         match_push(match)
 
 
+def _sides_are_live(match: Match) -> bool:
+    """Both sides can still be shown: listings published and not expired, a team verified."""
+    live = Listing.objects.live()
+    if not live.filter(pk=match.need_id).exists():
+        return False
+    if match.supply_team_id:
+        return Organization.objects.filter(
+            pk=match.supply_team_id, status=Organization.Status.VERIFIED
+        ).exists()
+    return live.filter(pk=match.supply_listing_id).exists()
+
+
 @transaction.atomic
 def match_review(*, match: Match, actor: Actor, approve: bool, note: str = "") -> Match:
     """The need region's CAST staff approve (and so push) or reject a proposed match."""
@@ -201,6 +213,16 @@ def match_review(*, match: Match, actor: Actor, approve: bool, note: str = "") -
     note = note.strip()
     if not approve and not note:
         raise ValidationError({"note": _("Say why the match is rejected.")})
+    if approve and not _sides_are_live(match):
+        # A push carries both sides' titles: never one that no reviewer has checked.
+        raise ValidationError(
+            {
+                "status": _(
+                    "One side of this match is no longer published (closed, expired or back "
+                    "in review); it cannot be pushed."
+                )
+            }
+        )
     match.status = Match.Status.APPROVED if approve else Match.Status.REJECTED
     match.review_note = note
     match.reviewed_by = actor.user
