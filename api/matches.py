@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
+from api.pagination import IdsFirstPagination
 from core.ids import MAX_ID, IdFilter
 from matching import services
 from matching.models import Match, MatchAnswer, SupplyKind
@@ -255,6 +256,7 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     token_scope_by_action = {"review": ApiToken.Scope.REVIEW, "bulk_review": ApiToken.Scope.REVIEW}
     permission_classes = [IsAuthenticated]
     filterset_class = MatchFilter
+    pagination_class = IdsFirstPagination
     ordering_fields = ["score", "created_at"]
     ordering = ["-score", "id"]
 

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -11,13 +12,18 @@ from rest_framework.response import Response
 from api import serializers
 from api.base import ScopedViewSetMixin
 from api.errors import state_conflicts
+from api.pagination import ListingPagination
 from organizations.models import ApiToken, Organization
 from organizations.selectors import organization_list_visible
 from repositories import services
 from repositories.filters import AchievementApiFilterSet, ListingApiFilterSet
 from repositories.models import RELATION_FIELDS, ListingKind
 from repositories.permissions import listing_can_act_for
-from repositories.selectors import listing_ids_with_granted_details, listing_list_visible
+from repositories.selectors import (
+    listing_ids_with_granted_details,
+    listing_list_visible,
+    listing_list_visible_parts,
+)
 from taxonomy.models import CooperationMode, Field, Region
 
 
@@ -90,6 +96,7 @@ class ListingViewSet(
     conflict_actions = ["destroy", "submit", "review", "reconfirm", "close"]
     ordering_fields = ["published_at", "created_at", "updated_at", "completeness", "title"]
     ordering = ["-published_at", "-id"]
+    pagination_class = ListingPagination
 
     def scope_queryset(self, actor):
         queryset = listing_list_visible(actor=actor, kind=self.kind)
@@ -99,6 +106,26 @@ class ListingViewSet(
         if self.kind == ListingKind.TALENT:
             queryset = queryset.prefetch_related("societies")
         return queryset
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)
+        if self.request.query_params.get("q"):
+            # In another order too (`ordering`), the holders of a common word are too many to
+            # count them all (repositories.counts.KEYWORD_COUNT_CAP).
+            filtered.count_capped_by_keywords = True
+        parts = (
+            listing_list_visible_parts(actor=self.get_actor(), kind=self.kind)
+            if self.action == "list"
+            else None
+        )
+        if parts and (
+            getattr(filtered, "ranked_by_keywords", False) or not self.request.query_params.get("q")
+        ):
+            # Counted as the live listings (shared by every caller) plus the caller's others.
+            filterset = DjangoFilterBackend().get_filterset(self.request, queryset, self)
+            if filterset.is_valid():
+                filtered.count_parts = [filterset.filter_for_count(part) for part in parts]
+        return filtered
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

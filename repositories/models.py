@@ -184,7 +184,16 @@ class Listing(models.Model):
                 fields=["kind", "external_id"], name="unique_listing_external_id"
             )
         ]
-        indexes = [models.Index(fields=["status", "kind", "expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "kind", "expires_at"]),
+            # The newest published listings of a kind (home page, browse pages, their
+            # totals) without passing the drafts, whose date is empty.
+            models.Index(
+                fields=["kind", "-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="listing_published_newest",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
@@ -15,6 +14,7 @@ from organizations.models import Organization
 from organizations.selectors import membership_list_active, organization_list_for_review
 from repositories import services
 from repositories.completeness import completeness_evaluate, completeness_of_listing
+from repositories.counts import COUNT_SECONDS, ListingPaginator, listings_generation
 from repositories.filters import ListingBrowseFilterSet
 from repositories.forms import AccessRequestForm, AttachmentForm, ReviewForm, listing_form_class
 from repositories.models import (
@@ -43,6 +43,9 @@ from repositories.selectors import (
 
 
 def home(request):
+    """The figures and the newest listings are the same for everyone: their HTML is kept in the
+    cache under the listings' generation (repositories.counts), so the queries and callables
+    below run only when a listing or organization changed or a minute passed."""
     latest = {
         kind: listing_list_live(kind=kind)[:4]
         for kind in (ListingKind.NEED, ListingKind.ACHIEVEMENT)
@@ -52,12 +55,14 @@ def home(request):
         "repositories/home.html",
         {
             "counts": listing_counts_live(),
-            "organization_count": Organization.objects.filter(
+            "organization_count": lambda: Organization.objects.filter(
                 status=Organization.Status.VERIFIED
             ).count(),
             "latest_needs": latest[ListingKind.NEED],
             "latest_achievements": latest[ListingKind.ACHIEVEMENT],
             "can_publish": _can_publish(request),
+            "listings_generation": listings_generation(),
+            "cache_seconds": COUNT_SECONDS,
         },
     )
 
@@ -67,7 +72,7 @@ def listing_list(request, kind):
     if filterset.errors:
         messages.warning(request, _("Some filters were not understood and were ignored."))
     listings = filterset.qs
-    page = Paginator(listings, 20).get_page(request.GET.get("page"))
+    page = ListingPaginator(listings, 20).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     return render(
@@ -82,6 +87,10 @@ def listing_list(request, kind):
             "query": filterset.form.cleaned_data.get("q", ""),
             "query_string": query_without_page.urlencode(),
             "can_publish": _can_publish(request),
+            # The results' HTML is the same for everyone: kept in the cache until a listing
+            # changes or a minute passes (repositories.counts).
+            "listings_generation": listings_generation(),
+            "cache_seconds": COUNT_SECONDS,
         },
     )
 

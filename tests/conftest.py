@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import translation
 
 from organizations.selectors import actor_for
@@ -17,6 +18,13 @@ def actor():
 @pytest.fixture(autouse=True)
 def _fast_password_reset_and_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the counts, rankings and pages that an earlier
+    test left there (repositories.counts) must not show in the next one."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

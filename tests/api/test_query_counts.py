@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from notifications.models import Notification
 from notifications.services import notify
 from organizations.selectors import actor_for
+from repositories import selectors
 from subscriptions.services import subscription_create
-from tests.factories import OrganizationFactory, api_token_for, member_of
+from tests.factories import NeedFactory, OrganizationFactory, api_token_for, member_of
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_endpoint_create
 
@@ -67,3 +68,28 @@ def test_webhooks_and_their_deliveries(client, auth):
     few = [queries(client, url, headers=auth(key)) for url in urls]
     add(6)
     assert [queries(client, url, headers=auth(key)) for url in urls] == few
+
+
+def test_listings_with_keywords(client, monkeypatch):
+    """A keyword query reads its page by primary key from the ranking, whatever the number of
+    listings holding the words, and never with SELECT DISTINCT."""
+    ranked = []
+    monkeypatch.setattr(selectors, "rank_by_keywords", lambda **kwargs: list(ranked))
+
+    def add(n):
+        listings = [NeedFactory(title=f"锂电池回收工艺{i}") for i in range(n)]
+        ranked[:0] = [listing.pk for listing in reversed(listings)]
+
+    def read():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/needs/", {"q": "锂电池"})
+        assert response.status_code == 200
+        assert not [q for q in captured if "DISTINCT" in q["sql"].upper()]
+        return len(captured), response.json()["count"]
+
+    add(6)
+    few, count = read()
+    assert count == 6
+    add(24)
+    many, count = read()
+    assert (many, count) == (few, 30)
