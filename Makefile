@@ -9,6 +9,7 @@ DEBIAN_PACKAGES := postgresql redis-server chromium chromium-driver
 run: install ## migrate, load the demo data and serve http://127.0.0.1:8000 on the embedded default
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_conversations
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install deps test-sqlite test-postgres test-api-contract ## the whole suite: SQLite with the browser, then PostgreSQL + Redis, then the API contract

@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+import api.conversations
 import api.matches
 import api.notifications
 import api.subscriptions
@@ -26,6 +27,10 @@ router.register(
 )
 router.register("matches", api.matches.MatchViewSet, basename="match")
 router.register("notifications", api.notifications.NotificationViewSet, basename="notification")
+router.register("conversations", api.conversations.ConversationViewSet, basename="conversation")
+router.register(
+    "contact-requests", api.conversations.ContactRequestViewSet, basename="contact-request"
+)
 
 app_name = "api"
 urlpatterns = [

@@ -53,6 +53,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("matches/", include("matching.urls")),
     path("subscriptions/", include("subscriptions.urls")),
+    path("conversations/", include("conversations.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.
     path("api/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/", include("api.urls")),

@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from outcomes.reasons import RefusalReason
+
 
 class SupplyKind(models.TextChoices):
     ACHIEVEMENT = "achievement", _("achievement")
@@ -110,13 +112,7 @@ class MatchAnswer(models.Model):
         CONTACTED = "contacted", _("contacted")
         NOT_RELEVANT = "not_relevant", _("not relevant")
 
-    class Reason(models.TextChoices):
-        NOT_OUR_FIELD = "not_our_field", _("not our field")
-        TOO_EARLY = "too_early", _("too early")
-        BENEFIT_UNCLEAR = "benefit_unclear", _("benefit unclear")
-        PRICE = "price", _("price")
-        REGION = "region", _("region")
-        OTHER = "other", _("other")
+    Reason = RefusalReason
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="answers")
     organization = models.ForeignKey(

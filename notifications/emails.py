@@ -47,6 +47,13 @@ REASONS = {
     Topic.WEBHOOK: gettext_lazy(
         "You receive this e-mail because you administer the organization that owns this webhook."
     ),
+    Topic.CONTACT: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that asked for "
+        "contact or was asked for it."
+    ),
+    Topic.MESSAGE: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization in this conversation."
+    ),
 }
 
 

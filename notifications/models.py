@@ -16,6 +16,8 @@ class Notification(models.Model):
         MATCH = "match", _("match")
         SUBSCRIPTION = "subscription", _("subscription")
         WEBHOOK = "webhook", _("webhook")
+        CONTACT = "contact", _("contact")
+        MESSAGE = "message", _("message")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -43,6 +43,10 @@ class OutcomeEvent(models.Model):
         MATCH_ANSWERED = "match.answered", _("match answered")
         ORGANIZATION_VERIFIED = "organization.verified", _("organization verified")
         ORGANIZATION_REJECTED = "organization.rejected", _("organization not verified")
+        CONTACT_REQUESTED = "contact.requested", _("contact requested from a listing")
+        CONTACT_ACCEPTED = "contact.accepted", _("contact request accepted")
+        CONTACT_DECLINED = "contact.declined", _("contact request declined")
+        CONVERSATION_OPENED = "conversation.opened", _("contact made: conversation opened")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)

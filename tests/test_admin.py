@@ -83,6 +83,42 @@ def make_rows(count=3):
             link_sent_at=timezone.now(),
         )
         Group.objects.create(name=f"组{number}")
+        _conversation_rows(need, achievement, number)
+
+
+def _conversation_rows(need, achievement, number):
+    """A conversation with a message, a contact request, a block, a report, a shared contact."""
+    from conversations.models import (
+        AbuseReport,
+        Block,
+        ContactRequest,
+        Conversation,
+        Message,
+        SharedContact,
+    )
+
+    parties = (need.organization, achievement.organization)
+    conversation = Conversation.objects.create(
+        origin="request",
+        party_a=parties[0],
+        party_b=parties[1],
+        subject=f"对接{number}",
+        listing=achievement,
+        region=need.region,
+    )
+    Message.objects.create(conversation=conversation, sender_organization=parties[0], body="您好")
+    ContactRequest.objects.create(
+        listing=achievement, organization=parties[0], owner=parties[1], message="希望对接"
+    )
+    Block.objects.create(organization=parties[1], blocked=parties[0])
+    AbuseReport.objects.create(
+        conversation=conversation,
+        reporter_organization=parties[1],
+        reported_organization=parties[0],
+        region=need.region,
+        reason="spam",
+    )
+    SharedContact.objects.create(organization=parties[1], name="钱工", phone="13700001111")
 
 
 def changelist(model):

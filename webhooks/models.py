@@ -13,6 +13,7 @@ class WebhookEvent(models.TextChoices):
     MATCH_PUSHED = "match.pushed", _("a match is pushed to the organization")
     MATCH_ANSWERED = "match.answered", _("the other party answers a match")
     LISTING_PUBLISHED = "listing.published", _("a listing of the organization is published")
+    MESSAGE_CREATED = "message.created", _("the other party writes in a conversation")
     PING = "ping", _("ping (a test delivery)")
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "matching",
     "webhooks",
+    "conversations",
     "api",
     "axes",
 ]
@@ -153,6 +154,7 @@ SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR
 
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
+from config.settings.integrations.conversations import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.headers import *  # noqa: E402,F403
