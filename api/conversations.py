@@ -28,6 +28,7 @@ from rest_framework.response import Response
 
 from api.base import IsPerson, ScopedViewSetMixin
 from api.errors import state_conflicts
+from api.matches import ReasonField
 from conversations import services
 from conversations.models import (
     ATTACHMENT_MEDIA_TYPES,
@@ -344,12 +345,6 @@ class RequestStatusField(serializers.ChoiceField):
         super().__init__(choices=ContactRequest.Status.choices, **kwargs)
 
 
-@extend_schema_field({"type": "string", "enum": ["", *DeclineReason.values]})
-class DeclineReasonField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=DeclineReason.choices, allow_blank=True, **kwargs)
-
-
 class ContactRequestSerializer(serializers.ModelSerializer):
     listing = ListingRefSerializer(read_only=True)
     organization = OrganizationRefSerializer(
@@ -359,7 +354,7 @@ class ContactRequestSerializer(serializers.ModelSerializer):
         read_only=True, help_text=gettext_lazy("The listing's owner, who accepts or declines.")
     )
     status = RequestStatusField(read_only=True)
-    decline_reason = DeclineReasonField(read_only=True)
+    decline_reason = ReasonField(read_only=True)
     conversation = serializers.PrimaryKeyRelatedField(
         read_only=True,
         allow_null=True,

@@ -97,7 +97,11 @@ class AnswerField(serializers.ChoiceField):
         super().__init__(choices=MatchAnswer.Answer.choices, **kwargs)
 
 
-@extend_schema_field({"type": "string", "enum": ["", *MatchAnswer.Reason.values]})
+# Named: contact requests' decline reason is the same list (outcomes.reasons), one component.
+@extend_schema_field(
+    {"type": "string", "enum": ["", *MatchAnswer.Reason.values]},
+    component_name="RefusalReasonOrBlankEnum",
+)
 class ReasonField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=MatchAnswer.Reason.choices, allow_blank=True, **kwargs)
