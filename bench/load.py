@@ -44,6 +44,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bench.common import cpu_flags_line
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 OUT = ROOT / "bench" / "out"
@@ -439,25 +441,6 @@ def measure(requests, port, rate, duration, processes) -> dict:
     step["machine_busy_cpu_s"] = round(machine_busy_seconds() - machine_before, 1)
     step["load_average"] = os.getloadavg()[0]
     return step
-
-
-def cpu_flags_line() -> str:
-    """The CPU and the flags that decide its speed here (search.embedding.encoder reads the same
-    /proc/cpuinfo to choose bf16)."""
-    from search.embedding.encoder import _cpu_flags
-
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown CPU",
-    )
-    wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16"]
-    flags = _cpu_flags()
-    shown = " ".join(f"{flag}{'+' if flag in flags else '-'}" for flag in wanted)
-    return f"{model}, {os.cpu_count()} CPUs: {shown}"
 
 
 def free_port() -> int:

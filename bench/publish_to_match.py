@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.common import DATA, publishing_parties, read_jsonl
+
 BENCH_DATABASE = "techbridge_bench"
 OUT = Path(__file__).resolve().parent / "out" / "publish_to_match.json"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "listings"
 
 
 def bench_database_url():
@@ -40,18 +41,6 @@ def bench_database_url():
         cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
     connection.close()
     return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-
-def read_jsonl(path, count):
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("context") and row.get("name"):
-                rows.append(row)
-            if len(rows) == count:
-                break
-    return rows
 
 
 def main():
@@ -72,7 +61,6 @@ def main():
 
     from matching.models import Match
     from matching.tasks import index_and_match_dirty
-    from organizations.models import Membership, Organization
     from organizations.selectors import actor_for
     from repositories import services
     from repositories.importing import listings_import
@@ -82,26 +70,10 @@ def main():
 
     call_command("migrate", verbosity=0)
     hangzhou = Region.objects.get(code="330100")
-    from accounts.models import User
 
-    def organization(name, kind):
-        org = Organization.objects.create(
-            name=name,
-            kind=kind,
-            region=hangzhou,
-            contact_name="测试",
-            contact_phone="13800000000",
-            status=Organization.Status.VERIFIED,
-        )
-        user = User.objects.create_user(username=f"u{org.pk}", password="x" * 12)
-        Membership.objects.create(user=user, organization=org, role=Membership.Role.ADMIN)
-        return org, user
-
-    university, professor = organization("基准测试大学", Organization.Kind.INSTITUTION)
-    enterprise, engineer = organization("基准测试企业", Organization.Kind.ENTERPRISE)
-    office, _ = organization("杭州市科协（基准）", Organization.Kind.CAST_OFFICE)
-    staff = User.objects.create_user(username="staff", password="x" * 12)
-    Membership.objects.create(user=staff, organization=office, role=Membership.Role.MEMBER)
+    parties = publishing_parties(hangzhou)
+    university, professor = parties.university, parties.professor
+    enterprise, engineer, staff = parties.enterprise, parties.engineer, parties.staff
 
     started = time.perf_counter()
     with listing_changes_deferred():

@@ -21,8 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import DATA, cpu_flags_line, publishing_parties, read_jsonl
+
 OUT = Path(__file__).resolve().parent / "out" / "publish_under_index_lock.json"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "listings"
 HOLDER = """
 import sqlite3, sys
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -32,18 +33,6 @@ print("held", flush=True)
 sys.stdin.readline()
 conn.execute("ROLLBACK")
 """
-
-
-def read_jsonl(path, count):
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("context") and row.get("name"):
-                rows.append(row)
-            if len(rows) == count:
-                break
-    return rows
 
 
 def main():
@@ -68,10 +57,7 @@ def main():
     from django.core.management import call_command
     from django.db import transaction
 
-    from accounts.models import User
-    from bench.load import cpu_flags_line
     from matching.tasks import index_and_match_dirty
-    from organizations.models import Membership, Organization
     from organizations.selectors import actor_for
     from repositories import services
     from repositories.importing import listings_import
@@ -85,24 +71,9 @@ def main():
     call_command("migrate", verbosity=0)
     hangzhou = Region.objects.get(code="330100")
 
-    def organization(name, kind):
-        org = Organization.objects.create(
-            name=name,
-            kind=kind,
-            region=hangzhou,
-            contact_name="测试",
-            contact_phone="13800000000",
-            status=Organization.Status.VERIFIED,
-        )
-        user = User.objects.create_user(username=f"u{org.pk}", password="x" * 12)
-        Membership.objects.create(user=user, organization=org, role=Membership.Role.ADMIN)
-        return org, user
-
-    university, professor = organization("基准测试大学", Organization.Kind.INSTITUTION)
-    enterprise, engineer = organization("基准测试企业", Organization.Kind.ENTERPRISE)
-    office, _ = organization("杭州市科协（基准）", Organization.Kind.CAST_OFFICE)
-    staff = User.objects.create_user(username="staff", password="x" * 12)
-    Membership.objects.create(user=staff, organization=office, role=Membership.Role.MEMBER)
+    parties = publishing_parties(hangzhou)
+    university, professor = parties.university, parties.professor
+    enterprise, engineer, staff = parties.enterprise, parties.engineer, parties.staff
     with listing_changes_deferred():
         listings_import(
             rows=enumerate(read_jsonl(DATA / "achievements.jsonl", args.supply), start=1),
