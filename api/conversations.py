@@ -9,7 +9,6 @@ owner accepts or declines. A request that the state of things does not allow (a 
 request already pending, one already answered) answers 409; too many requests or messages, 429.
 """
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +30,6 @@ from api.errors import state_conflicts
 from api.matches import ReasonField
 from conversations import services
 from conversations.models import (
-    ATTACHMENT_MEDIA_TYPES,
     MESSAGE_MAX_LENGTH,
     REQUEST_MESSAGE_MAX_LENGTH,
     ContactRequest,
@@ -49,7 +47,7 @@ from conversations.selectors import (
 )
 from conversations.throttling import RateLimited
 from core.ids import MAX_ID, parse_id
-from core.uploads import upload_content_type
+from core.uploads import upload_private_response
 from organizations.models import Organization
 from repositories.models import Listing
 
@@ -327,16 +325,7 @@ class ConversationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         if attachment is None:
             raise exceptions.NotFound()
-        kind = upload_content_type(attachment.file.open("rb"))
-        attachment.file.seek(0)
-        response = FileResponse(
-            attachment.file,
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=ATTACHMENT_MEDIA_TYPES.get(kind, "application/octet-stream"),
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return upload_private_response(attachment.file, filename=attachment.name)
 
 
 @extend_schema_field({"type": "string", "enum": ContactRequest.Status.values})

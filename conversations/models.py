@@ -20,16 +20,6 @@ from outcomes.reasons import RefusalReason
 from repositories.validators import ATTACHMENT_EXTENSION_MESSAGE, ATTACHMENT_EXTENSIONS
 
 MESSAGE_MAX_LENGTH = 5000
-# What an attachment is served as, by the type its content showed (core.uploads).
-ATTACHMENT_MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "ole": "application/octet-stream",
-}
 REQUEST_MESSAGE_MAX_LENGTH = 1000
 
 

@@ -4,7 +4,7 @@ shared contact's settings and the CAST staff's queue of reports. Thin: the servi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from conversations.forms import (
     ReportResolveForm,
     SharedContactForm,
 )
-from conversations.models import ATTACHMENT_MEDIA_TYPES, AbuseReport
+from conversations.models import AbuseReport
 from conversations.permissions import (
     conversation_can_write,
     conversation_party_organization_id,
@@ -44,7 +44,7 @@ from conversations.selectors import (
     shared_contact_chosen,
     shared_contact_for,
 )
-from core.uploads import upload_content_type
+from core.uploads import upload_private_response
 from core.web import add_service_errors, error_text
 from organizations.models import Organization
 from repositories.selectors import listing_get
@@ -163,17 +163,7 @@ def attachment_download(request, pk):
     """Through this check only, never a public folder: 404 for anyone who may not read the
     conversation."""
     attachment = message_attachment_get(actor=request.actor, pk=pk)
-    kind = upload_content_type(attachment.file.open("rb")) or "ole"
-    attachment.file.seek(0)
-    response = FileResponse(
-        attachment.file,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=ATTACHMENT_MEDIA_TYPES.get(kind, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return upload_private_response(attachment.file, filename=attachment.name)
 
 
 @login_required

@@ -7,6 +7,7 @@ PDF. The first bytes (and, for Office's ZIP formats, the parts inside) say what 
 import zipfile
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 # What a file of each type starts with, and the names such a file may have. Word, Excel and
@@ -36,6 +37,15 @@ TYPE_NAMES = {
     "xlsx": "Excel (.xlsx)",
     "pptx": "PowerPoint (.pptx)",
     "ole": "Office 97–2003 (.doc/.xls/.ppt)",
+}
+# What a stored file is served as, by the type its content shows.
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 _OFFICE_MAIN_PARTS = {
     "word/document.xml": "docx",
@@ -97,3 +107,18 @@ def upload_check_content(file, *, field: str, label: str) -> str:
             }
         )
     return kind
+
+
+def upload_private_response(file, *, filename: str) -> FileResponse:
+    """A stored upload as a download for the one person allowed to read it: typed by its
+    content, never kept by a cache."""
+    file.open("rb")
+    kind = upload_content_type(file)
+    response = FileResponse(
+        file,
+        as_attachment=True,
+        filename=filename,
+        content_type=MEDIA_TYPES.get(kind, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
