@@ -47,6 +47,7 @@ from conversations.permissions import (
 from conversations.selectors import block_exists_between, unread_cache_key
 from conversations.throttling import contact_request_throttle, message_throttle
 from core.uploads import upload_check_content
+from core.web import site_url
 from matching.models import Match, MatchAnswer
 from notifications.models import Notification
 from organizations.models import Organization
@@ -61,10 +62,6 @@ from webhooks.services import webhook_emit
 # Answers to a match that ask for contact: "interested", or "contacted" (already in touch).
 POSITIVE_ANSWERS = frozenset({MatchAnswer.Answer.INTERESTED, MatchAnswer.Answer.CONTACTED})
 MAX_FILES_PER_MESSAGE = 5
-
-
-def _site_url(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 # --- what an organization shares ---------------------------------------------------------
@@ -466,7 +463,7 @@ def message_send(
             "conversation": {
                 "id": conversation.pk,
                 "subject": conversation.subject,
-                "url": _site_url(conversation.get_absolute_url()),
+                "url": site_url(conversation.get_absolute_url()),
             },
             "message": {
                 "id": message.pk,

@@ -1,5 +1,11 @@
+from django.conf import settings
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def site_url(path):
+    """`path` on the site, for a link read away from it (a mailbox, a webhook's receiver)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def redirect_next(request, default, **kwargs):

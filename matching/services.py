@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.web import site_url
 from matching.indexing import TEAM_KIND, profiles_lookup
 from matching.matcher import Matcher
 from matching.models import AutoApproveRule, Match, MatchAnswer, SupplyKind
@@ -249,7 +250,7 @@ def match_review_bulk(
 
 
 def _public(listing_or_team):
-    url = f"{settings.SITE_URL.rstrip('/')}{listing_or_team.get_absolute_url()}"
+    url = site_url(listing_or_team.get_absolute_url())
     if isinstance(listing_or_team, Organization):
         return {
             "kind": SupplyKind.TEAM,
@@ -299,7 +300,7 @@ def match_push(match: Match) -> None:
                     "score": match.score,
                     "explanation": match.explanation,
                     "pushed_at": match.pushed_at,
-                    "url": f"{settings.SITE_URL.rstrip('/')}{match.get_absolute_url()}",
+                    "url": site_url(match.get_absolute_url()),
                 },
                 "listing": _public(own),
                 "counterpart": _public(other),

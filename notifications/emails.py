@@ -1,15 +1,12 @@
 """The e-mail that carries a notification: a letter that stands on its own, in text and HTML."""
 
-import unicodedata
-
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.emails import site_letter
+from core.web import site_url
 from notifications.models import Notification
 
 Topic = Notification.Topic
@@ -57,35 +54,22 @@ REASONS = {
 }
 
 
-def header_safe(text):
-    """One line for an e-mail header: control characters and line breaks become spaces."""
-    cleaned = "".join(
-        " " if unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"} else character
-        for character in text
-    )
-    return " ".join(cleaned.split())
-
-
 def notification_email(*, notification):
     """The e-mail for one notification, in the platform's language (recipients choose none)."""
-    site = settings.SITE_URL.rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "name": notification.user.display_name or notification.user.get_username(),
             "title": notification.title,
             "body": notification.body,
-            "link": f"{site}{notification.url}" if notification.url else "",
+            "link": site_url(notification.url) if notification.url else "",
             "reason": REASONS[notification.topic],
             "is_subscription": notification.topic == Topic.SUBSCRIPTION,
-            "centre_link": f"{site}{reverse('notifications:list')}",
-            "subscriptions_link": f"{site}{reverse('subscriptions:list')}",
+            "centre_link": site_url(reverse("notifications:list")),
+            "subscriptions_link": site_url(reverse("subscriptions:list")),
         }
-        message = EmailMultiAlternatives(
-            subject=header_safe(f"[{_('TechBridge')}] {notification.title}"),
-            body=render_to_string("notifications/email/notification.txt", context),
-            to=[notification.user.email],
+        return site_letter(
+            subject=notification.title,
+            template="notifications/email/notification",
+            context=context,
+            to=notification.user.email,
         )
-        message.attach_alternative(
-            render_to_string("notifications/email/notification.html", context), "text/html"
-        )
-    return message

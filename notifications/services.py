@@ -7,7 +7,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.emails import header_safe, notification_email
+from core.emails import header_safe
+from notifications.emails import notification_email
 from notifications.models import Notification
 from outbox.services import outbox_enqueue_many
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from core.web import site_url
 from notifications.models import Notification
 from notifications.services import notify
 from repositories.models import Listing, ListingKind
@@ -199,10 +200,6 @@ def subscription_delete(*, subscription: Subscription, user: User) -> None:
     subscription.delete()
 
 
-def _site_link(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def _kind_label(listing: Listing) -> str:
     return str(ListingKind(listing.kind).label)
 
@@ -293,7 +290,7 @@ def _digest_message(frequency, listings, names_by_listing):
             )
         items = [
             f"[{_kind_label(listing)}] {listing.title}（{'、'.join(names_by_listing[listing.pk])}）"
-            f"\n{_site_link(listing.get_absolute_url())}"
+            f"\n{site_url(listing.get_absolute_url())}"
             for listing in listings[:DIGEST_MAX_ITEMS]
         ]
         if count > DIGEST_MAX_ITEMS:

@@ -1,8 +1,8 @@
 """Webhooks listen to the outcome log: the events an organization's endpoints may take."""
 
-from django.conf import settings
 from django.dispatch import receiver
 
+from core.web import site_url
 from outcomes.models import OutcomeEvent
 from outcomes.signals import outcome_recorded
 from repositories.models import Listing
@@ -30,7 +30,7 @@ def emit_listing_published(*, event, **kwargs):
                 "region": listing.region.code,
                 "published_at": listing.published_at,
                 "expires_at": listing.expires_at,
-                "url": f"{settings.SITE_URL.rstrip('/')}{listing.get_absolute_url()}",
+                "url": site_url(listing.get_absolute_url()),
             }
         },
     )

@@ -1,6 +1,7 @@
 import pytest
 
-from notifications.emails import REASONS, header_safe
+from core.emails import header_safe
+from notifications.emails import REASONS
 from notifications.models import Notification
 from notifications.services import notification_send_email, notify
 from tests.factories import UserFactory
