@@ -16,7 +16,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -28,6 +27,7 @@ from rest_framework.response import Response
 from api.base import IsPerson, ScopedViewSetMixin
 from api.errors import state_conflicts
 from api.matches import ReasonField
+from api.schema import file_download_responses
 from conversations import services
 from conversations.models import (
     MESSAGE_MAX_LENGTH,
@@ -297,11 +297,7 @@ class ConversationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description=gettext_lazy("The file.")
-            )
-        },
+        responses=file_download_responses(gettext_lazy("The file, typed by its content.")),
     )
     @action(
         detail=True,

@@ -21,6 +21,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOr
 from api.base import TokenScope
 from api.errors import ErrorSerializer
 from api.serializers import HiddenTextField
+from core.uploads import MEDIA_TYPES
 
 ERROR_DESCRIPTIONS = {
     400: _("Invalid input: `fields` names each field and what is wrong with it."),
@@ -128,3 +129,15 @@ def nullable_references(result, generator, request, public):
 
     rewrite(result)
     return result
+
+
+# A private file is served typed by its content (core.uploads.upload_private_response).
+DOWNLOAD_MEDIA_TYPES = [*dict.fromkeys(MEDIA_TYPES.values()), "application/octet-stream"]
+
+
+def file_download_responses(description):
+    """The 200 of a file download, one entry per media type it may be served as."""
+    return {
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
+        for media_type in DOWNLOAD_MEDIA_TYPES
+    }

@@ -3,8 +3,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 import api.conversations
+import api.deals
 import api.matches
 import api.notifications
+import api.statistics
 import api.subscriptions
 import api.webhooks
 from api import views
@@ -31,6 +33,8 @@ router.register("conversations", api.conversations.ConversationViewSet, basename
 router.register(
     "contact-requests", api.conversations.ContactRequestViewSet, basename="contact-request"
 )
+router.register("statistics", api.statistics.StatisticsViewSet, basename="statistics")
+router.register("deals", api.deals.DealViewSet, basename="deal")
 
 app_name = "api"
 urlpatterns = [

@@ -54,6 +54,9 @@ urlpatterns = [
     path("matches/", include("matching.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("conversations/", include("conversations.urls")),
+    path("deals/", include("deals.urls")),
+    path("cases/", include("cases.urls")),
+    path("statistics/", include("analytics.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.
     path("api/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/", include("api.urls")),

@@ -177,7 +177,7 @@ class ContactRequest(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     decline_reason = models.CharField(
-        _("reason"), max_length=16, choices=DeclineReason.choices, blank=True
+        _("reason"), max_length=32, choices=DeclineReason.choices, blank=True
     )
     decline_note = models.TextField(_("note"), blank=True, max_length=1000)
     decided_by = models.ForeignKey(

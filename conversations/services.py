@@ -10,8 +10,6 @@ that transaction), and a party's programs hear of new messages by webhook (messa
 
 from __future__ import annotations
 
-import os
-import unicodedata
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -46,7 +44,7 @@ from conversations.permissions import (
 )
 from conversations.selectors import block_exists_between, unread_cache_key
 from conversations.throttling import contact_request_throttle, message_throttle
-from core.uploads import upload_check_content
+from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
 from matching.models import Match, MatchAnswer
 from notifications.models import Notification
@@ -135,6 +133,10 @@ def _conversation_open(
             "origin": origin,
             "listing": listing.pk if listing else None,
             "match": match.pk if match else None,
+            # The need it is about, for the funnel of needs (None: contact about supply only).
+            "need": match.need_id
+            if match
+            else (listing.pk if listing and listing.kind == ListingKind.NEED else None),
         },
     )
     for own, other in ((party_a, party_b), (party_b, party_a)):
@@ -374,13 +376,6 @@ def contact_request_decline(
 # --- messages ------------------------------------------------------------------------------
 
 
-def _clean_name(name: str) -> str:
-    """The sender's file name as one plain line (no folders, control or format characters)."""
-    name = os.path.basename(name.replace("\\", "/"))
-    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf", "Zl", "Zp"})
-    return name.strip()[-200:] or "file"
-
-
 def _check_files(files: Sequence[File]) -> None:
     label = capfirst(MessageAttachment._meta.get_field("file").verbose_name)
     if len(files) > MAX_FILES_PER_MESSAGE:
@@ -393,10 +388,10 @@ def _check_files(files: Sequence[File]) -> None:
             raise ValidationError(
                 {
                     "files": _("%(name)s is larger than %(size)d MB.")
-                    % {"name": _clean_name(file.name), "size": limit}
+                    % {"name": upload_clean_name(file.name), "size": limit}
                 }
             )
-        probe = MessageAttachment(file=file, name=_clean_name(file.name))
+        probe = MessageAttachment(file=file, name=upload_clean_name(file.name))
         try:
             probe.clean_fields(exclude=["message", "name", "size"])
         except ValidationError as error:
@@ -438,7 +433,7 @@ def message_send(
     )
     attachments = [
         MessageAttachment.objects.create(
-            message=message, file=file, name=_clean_name(file.name), size=file.size
+            message=message, file=file, name=upload_clean_name(file.name), size=file.size
         )
         for file in files
     ]

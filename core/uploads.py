@@ -4,6 +4,8 @@ A name is whatever the uploader typed: a web page renamed “报告.pdf” would
 PDF. The first bytes (and, for Office's ZIP formats, the parts inside) say what a file really is.
 """
 
+import os
+import unicodedata
 import zipfile
 
 from django.core.exceptions import ValidationError
@@ -60,6 +62,14 @@ def _office_zip_type(file):
     except (zipfile.BadZipFile, OSError, EOFError):
         return None
     return next((kind for part, kind in _OFFICE_MAIN_PARTS.items() if part in names), None)
+
+
+def upload_clean_name(name: str) -> str:
+    """The uploader's file name as one plain line (no folders, control or format characters),
+    kept to show and to name the download."""
+    name = os.path.basename(name.replace("\\", "/"))
+    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf", "Zl", "Zp"})
+    return name.strip()[-200:] or "file"
 
 
 def upload_extension(file) -> str:

@@ -119,7 +119,7 @@ class MatchAnswer(models.Model):
         "organizations.Organization", on_delete=models.CASCADE, related_name="match_answers"
     )
     answer = models.CharField(_("answer"), max_length=16, choices=Answer.choices)
-    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=1000)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

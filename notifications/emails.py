@@ -51,6 +51,10 @@ REASONS = {
     Topic.MESSAGE: gettext_lazy(
         "You receive this e-mail because you are a member of an organization in this conversation."
     ),
+    Topic.DEAL: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that is a party "
+        "to this deal."
+    ),
 }
 
 

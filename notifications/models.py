@@ -18,6 +18,7 @@ class Notification(models.Model):
         WEBHOOK = "webhook", _("webhook")
         CONTACT = "contact", _("contact")
         MESSAGE = "message", _("message")
+        DEAL = "deal", _("deal")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

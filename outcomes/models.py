@@ -22,6 +22,12 @@ def _reference(to, verbose_name):
     )
 
 
+def _now():
+    # Looked up when called, not bound at import: a demo or an import of past records that
+    # sets the clock (django.utils.timezone.now) dates its events with it.
+    return timezone.now()
+
+
 class OutcomeEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Outcome events are append-only.")
@@ -47,9 +53,39 @@ class OutcomeEvent(models.Model):
         CONTACT_ACCEPTED = "contact.accepted", _("contact request accepted")
         CONTACT_DECLINED = "contact.declined", _("contact request declined")
         CONVERSATION_OPENED = "conversation.opened", _("contact made: conversation opened")
+        # A deal's life (deals.transitions): entering each stage, a party's confirmation that
+        # waits for the other's, the registration checked by the CAST staff, milestones.
+        DEAL_OPENED = "deal.opened", _("deal opened")
+        DEAL_NDA = "deal.nda", _("deal: confidentiality agreement proposed")
+        DEAL_NEGOTIATION = "deal.negotiation", _("deal: negotiation")
+        DEAL_CONFIRMED = "deal.confirmed", _("deal: one party confirmed")
+        DEAL_SIGNED = "deal.signed", _("deal: contract signed")
+        DEAL_REGISTERED = "deal.registered", _("deal: contract registration entered")
+        DEAL_REGISTRATION_VERIFIED = (
+            "deal.registration_verified",
+            _("deal: contract registration verified"),
+        )
+        DEAL_REGISTRATION_REJECTED = (
+            "deal.registration_rejected",
+            _("deal: contract registration not verified"),
+        )
+        DEAL_EXECUTING = "deal.executing", _("deal: contract executing")
+        DEAL_MILESTONE_DELIVERED = "deal.milestone_delivered", _("deal: milestone delivered")
+        DEAL_MILESTONE_ACCEPTED = "deal.milestone_accepted", _("deal: milestone accepted")
+        DEAL_MILESTONE_REJECTED = "deal.milestone_rejected", _("deal: milestone not accepted")
+        DEAL_COMPLETED = "deal.completed", _("deal completed")
+        DEAL_LOST = "deal.lost", _("deal lost")
+        DEAL_TERMINATED = "deal.terminated", _("deal: contract terminated")
+        DEAL_DORMANT = "deal.dormant", _("deal dormant")
+        DEAL_RESUMED = "deal.resumed", _("deal resumed")
+        # After a deal (cases): a party's feedback, the case bank, the follow-up surveys.
+        DEAL_FEEDBACK = "deal.feedback", _("deal: feedback given")
+        CASE_PUBLISHED = "case.published", _("case published")
+        CASE_UNPUBLISHED = "case.unpublished", _("case unpublished")
+        SURVEY_ANSWERED = "survey.answered", _("follow-up survey answered")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
-    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    occurred_at = models.DateTimeField(_("occurred at"), default=_now)
     # Who did it: a person, or nobody for the system (timers, the matcher).
     actor = _reference(settings.AUTH_USER_MODEL, _("actor"))
     # To whom it happened, and the other party where there is one.

@@ -14,6 +14,17 @@ class WebhookEvent(models.TextChoices):
     MATCH_ANSWERED = "match.answered", _("the other party answers a match")
     LISTING_PUBLISHED = "listing.published", _("a listing of the organization is published")
     MESSAGE_CREATED = "message.created", _("the other party writes in a conversation")
+    DEAL_OPENED = "deal.opened", _("a deal is opened with the organization")
+    DEAL_STAGE_CHANGED = "deal.stage_changed", _("a deal of the organization changes stage")
+    DEAL_CONFIRMED = "deal.confirmed", _("the other party confirms a step that awaits yours")
+    DEAL_REGISTRATION_CHECKED = (
+        "deal.registration_checked",
+        _("the CAST staff verify or reject a contract's registration"),
+    )
+    DEAL_MILESTONE_UPDATED = (
+        "deal.milestone_updated",
+        _("a milestone is delivered, accepted or sent back"),
+    )
     PING = "ping", _("ping (a test delivery)")
 
 

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "matching",
     "webhooks",
     "conversations",
+    "deals",
+    "analytics",
+    "cases",
     "api",
     "axes",
 ]
@@ -121,6 +124,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
     ("vendor/tom-select", BASE_DIR / "node_modules/tom-select/dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules/echarts/dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -155,6 +159,7 @@ SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.conversations import *  # noqa: E402,F403
+from config.settings.integrations.deals import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.headers import *  # noqa: E402,F403

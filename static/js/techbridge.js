@@ -166,8 +166,26 @@
     showValue();
   }
 
+  // --- a deal's technology transaction amount, the total less equipment and materials --------
+  // <output data-technical-amount data-total="#id" data-minus="#id">; the server shows the
+  // saved figure, this follows what is being typed (amounts in 万元, two decimals).
+  function enhanceTechnicalAmount(output) {
+    var total = document.querySelector(output.dataset.total);
+    var minus = document.querySelector(output.dataset.minus);
+    if (!total || !minus) return;
+    function update() {
+      var a = parseFloat(total.value), b = minus.value.trim() === "" ? 0 : parseFloat(minus.value);
+      output.textContent = isNaN(a) || isNaN(b) ? "—" : (a - b).toFixed(2);
+      output.classList.toggle("text-danger", a - b < 0);
+    }
+    total.addEventListener("input", update);
+    minus.addEventListener("input", update);
+    update();
+  }
+
   function enhance(root) {
     root.querySelectorAll("[data-copy-target]").forEach(enhanceCopyButton);
+    root.querySelectorAll("[data-technical-amount]").forEach(enhanceTechnicalAmount);
     if (typeof TomSelect !== "undefined") {
       root.querySelectorAll('select[data-picker="search"]').forEach(function (select) {
         if (!select.tomselect) enhanceSearch(select);

@@ -3,14 +3,21 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import viewsets
+from rest_framework.generics import GenericAPIView
 
 from api.base import ScopedViewSetMixin
 from api.urls import router
 from organizations.models import Organization
 
+# Viewsets that serve figures, never rows: their selectors take the actor and decide what is
+# aggregated and what is hidden (api/statistics.py, analytics.permissions).
+AGGREGATES = {"statistics"}
+
 
 @pytest.mark.parametrize(
-    "viewset", [viewset for _prefix, viewset, _basename in router.registry], ids=str
+    "viewset",
+    [viewset for prefix, viewset, _basename in router.registry if prefix not in AGGREGATES],
+    ids=str,
 )
 def test_every_registered_viewset_is_scoped(viewset):
     assert issubclass(viewset, ScopedViewSetMixin)
@@ -29,3 +36,13 @@ def test_an_unscoped_queryset_cannot_be_written():
         class Overridden(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             def get_queryset(self):
                 return Organization.objects.all()
+
+
+@pytest.mark.parametrize(
+    "viewset",
+    [viewset for prefix, viewset, _basename in router.registry if prefix in AGGREGATES],
+    ids=str,
+)
+def test_aggregate_viewsets_serve_no_rows_and_only_read(viewset):
+    assert not issubclass(viewset, GenericAPIView)
+    assert viewset.http_method_names == ["get", "head", "options"]

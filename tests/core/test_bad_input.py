@@ -52,7 +52,9 @@ def error_body(status, code, message, fields=None):
 def test_every_id_route_of_the_web_is_covered():
     assert f"/needs/{TOO_BIG}/" in WEB_URLS
     assert f"/organizations/{TOO_BIG}/webhooks/{TOO_BIG}/edit/" in WEB_URLS
-    assert len(WEB_URLS) == 43
+    assert f"/deals/{TOO_BIG}/" in WEB_URLS
+    assert f"/cases/{TOO_BIG}/consent/" in WEB_URLS
+    assert len(WEB_URLS) == 62
 
 
 @pytest.mark.parametrize("url", WEB_URLS)

@@ -65,6 +65,16 @@ CELERY_BEAT_SCHEDULE = {
         # A run still queued when the next is due is dropped, not piled up behind an outage.
         "options": {"expires": 50},
     },
+    # Deals quiet before signing: a nudge, then dormant (deals.services.deals_keep_alive).
+    "keep-deals-alive": {
+        "task": "deals.tasks.keep_deals_alive",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # Follow-up surveys 90 and 365 days after a deal completes (cases.services.surveys_send_due).
+    "send-follow-up-surveys": {
+        "task": "cases.tasks.send_follow_up_surveys",
+        "schedule": crontab(hour=10, minute=0),
+    },
     "retry-due-webhooks": {
         "task": "webhooks.tasks.retry_due_webhooks",
         "schedule": crontab(minute="*/5"),

@@ -1,0 +1,11 @@
+"""Deals: the timers that keep them honest. Read by deals.tasks from Celery beat (or the
+embedded periodic runner under `make run`)."""
+
+from config.env import env
+
+# A deal before signing with no step, message or document for this long falls dormant …
+DEAL_DORMANT_AFTER_DAYS = env.int("DEAL_DORMANT_AFTER_DAYS", default=30)
+# … after the parties were nudged this many days before.
+DEAL_NUDGE_DAYS_BEFORE_DORMANT = env.int("DEAL_NUDGE_DAYS_BEFORE_DORMANT", default=7)
+# Documents attached to a deal (the NDA, the contract, deliveries).
+DEAL_DOCUMENT_MAX_MB = env.int("DEAL_DOCUMENT_MAX_MB", default=20)
