@@ -48,12 +48,14 @@ from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
 from matching.models import Match, MatchAnswer
 from notifications.models import Notification
+from notifications.services import notify
 from organizations.models import Organization
-from organizations.selectors import Actor
+from organizations.selectors import Actor, organization_reviewers, region_office
 from organizations.services import notify_organization
 from outcomes.models import OutcomeEvent
 from outcomes.services import outcome_record
 from repositories.models import Listing, ListingKind
+from taxonomy.models import Region
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_emit
 
@@ -201,7 +203,11 @@ def contact_request_create(
         raise PermissionDenied(_("You can ask for contact only for your own organization."))
     errors = {}
     message = message.strip()
-    if not organization.is_verified:
+    if organization.kind == Organization.Kind.CAST_OFFICE:
+        errors["organization"] = _(
+            "A CAST office oversees contact between organizations; it does not ask for it."
+        )
+    elif not organization.is_verified:
         errors["organization"] = _(
             "Your organization must be verified by its CAST office before it asks for contact."
         )
@@ -586,7 +592,7 @@ def abuse_report_create(
         errors["note"] = _("Say what is wrong.")
     if errors:
         raise ValidationError(errors)
-    return AbuseReport.objects.create(
+    report = AbuseReport.objects.create(
         conversation=conversation,
         contact_request=contact_request,
         reporter=actor.user,
@@ -596,6 +602,20 @@ def abuse_report_create(
         reason=reason,
         note=note,
     )
+    # The staff who answer it hear of it at once: the region's office, else the platform's.
+    notify(
+        users=organization_reviewers(office=region_office(region=Region.objects.get(pk=region_id))),
+        topic=Notification.Topic.CONTACT,
+        title=_("%(organization)s reported %(reported)s: %(reason)s")
+        % {
+            "organization": report.reporter_organization.name,
+            "reported": report.reported_organization.name,
+            "reason": report.get_reason_display(),
+        },
+        body=note,
+        url=reverse("conversations:reports"),
+    )
+    return report
 
 
 def abuse_report_resolve(*, actor: Actor, report: AbuseReport, resolution: str) -> AbuseReport:

@@ -45,7 +45,12 @@ def organization_reviewing_office(*, organization: Organization) -> Organization
     None means no such office covers the region, so the platform administrators verify it.
     The same offices see it in their queue: an office covers its region and that region's cities.
     """
-    region = organization.region
+    return region_office(region=organization.region)
+
+
+def region_office(*, region) -> Organization | None:
+    """The verified, staffed CAST office that oversees a region: the city's, else its
+    province's; None when none does (the platform administrators stand in)."""
     region_ids = [region.id] + ([region.parent_id] if region.parent_id else [])
     offices = (
         Organization.objects.filter(

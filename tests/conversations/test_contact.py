@@ -252,6 +252,10 @@ def test_a_report_reaches_the_staff_of_the_region_only(client, world, conversati
         reverse("conversations:report", args=[conversation.pk]),
         {"reason": "spam", "note": "反复发送广告"},
     )
+    # The region's staff are told at once; the other region's are not.
+    told = Notification.objects.get(user=world.staff, url=reverse("conversations:reports"))
+    assert world.university.name in told.title and told.body == "反复发送广告"
+    assert not Notification.objects.filter(user=world.far_staff).exists()
     client.force_login(world.staff)
     queue = client.get(reverse("conversations:reports")).content.decode()
     assert "反复发送广告" in queue
@@ -264,3 +268,16 @@ def test_a_report_reaches_the_staff_of_the_region_only(client, world, conversati
 def test_a_match_that_is_not_approved_opens_nothing(world):
     Match.objects.filter(pk=world.match.pk).update(status=Match.Status.PROPOSED)
     assert services.conversation_open_for_match(match_id=world.match.pk) is None
+
+
+def test_a_cast_office_oversees_contact_and_does_not_ask_for_it(world):
+    office = world.staff.memberships.get().organization
+    with pytest.raises(ValidationError) as refused:
+        services.contact_request_create(
+            actor=actor_for(user=world.staff),
+            listing=world.achievement,
+            organization=office,
+            message="我们想了解该成果",
+        )
+    assert "organization" in refused.value.message_dict
+    assert not ContactRequest.objects.exists()
