@@ -8,11 +8,15 @@ point at one organization's business; so is a median taken over fewer needs than
 conversion whose counts are hidden.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -428,6 +432,21 @@ def statistics_report(*, filter_: StatisticsFilter, full: bool) -> dict:
         report["leaderboards"] = {
             by: leaderboard_compute(filter_=filter_, by=by) for by in ("region", "staff", "match")
         }
+    return report
+
+
+def statistics_report_shown(*, filter_: StatisticsFilter, full: bool) -> dict:
+    """The report a page shows. The public one is the same for every visitor, so it is kept
+    for STATISTICS_PUBLIC_CACHE_SECONDS (in the visitor's language): at a national scale it
+    takes a few hundred milliseconds (bench/statistics.py), and crawlers ask often."""
+    if full:
+        return statistics_report(filter_=filter_, full=True)
+    digest = hashlib.sha1(repr(filter_).encode(), usedforsecurity=False).hexdigest()
+    key = f"statistics:public:{get_language()}:{digest}"
+    report = cache.get(key)
+    if report is None:
+        report = statistics_report(filter_=filter_, full=False)
+        cache.set(key, report, settings.STATISTICS_PUBLIC_CACHE_SECONDS)
     return report
 
 

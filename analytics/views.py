@@ -18,7 +18,7 @@ from analytics.selectors import (
     funnel_compute,
     statistics_chart_data,
     statistics_filter_build,
-    statistics_report,
+    statistics_report_shown,
 )
 from analytics.templatetags.statistics_ui import HIDDEN
 
@@ -42,7 +42,7 @@ def _page(request, *, full: bool):
     context = {"form": form, "full": full, "export_query": request.GET.urlencode()}
     if filter_ is None:
         return render(request, "analytics/statistics.html", context, status=400)
-    report = statistics_report(filter_=filter_, full=full)
+    report = statistics_report_shown(filter_=filter_, full=full)
     context.update(report=report, chart_data=statistics_chart_data(report))
     return render(request, "analytics/statistics.html", context)
 

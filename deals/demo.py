@@ -1,26 +1,25 @@
 """Demo deals for `make run`, written by the team: research institutions ask enterprises about
 their needs, talk, and carry deals to every stage — lost, dormant and terminated ones too —
-over the past eighteen months, so that the deal pages, the staff's registration queue and the
-funnel dashboards are alive.
+in the months after each need was published, so that the deal pages, the staff's registration
+queue and the funnel dashboards are alive.
 
 Everything goes through the services users go through; only the clock is set back for each
-step (django.utils.timezone.now), so that the history and the outcome log read as the months
-they stand for.
+step (core.demo.demo_clock), so that the history and the outcome log read as the days they
+stand for.
 """
 
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
 from conversations import services as contact
 from conversations.models import Conversation
+from core.demo import demo_clock
 from deals.models import Deal, Milestone
 from deals.services import (
     contract_save,
@@ -37,51 +36,48 @@ from organizations.selectors import actor_for
 from repositories.models import Listing, ListingKind
 
 DEMO_PREFIX = "demo-"
-# (the stage it reaches, months ago it opened, contract type, total and equipment in 万元,
-# payment terms, how it ends where it ends early)
+# (the stage it reaches, contract type, total and equipment in 万元, payment terms, how it ends
+# where it ends early), from the needs published longest ago to the newest.
 PLAN = [
-    ("completed", 17, "license_ordinary", "120", "20", "instalments", ""),
-    ("completed", 16, "development_commissioned", "260", "60", "instalments", ""),
-    ("completed", 15, "transfer", "480", "0", "lump_sum", ""),
-    ("completed", 14, "service", "35", "5", "lump_sum", ""),
-    ("completed", 13, "consulting", "18", "0", "lump_sum", ""),
-    ("completed", 12, "license_exclusive", "900", "100", "royalty", ""),
-    ("completed", 11, "development_cooperative", "320", "80", "instalments", ""),
-    ("completed", 10, "license_sole", "150", "0", "use_first_pay_later", ""),
-    ("completed", 9, "transfer", "600", "0", "equity", ""),
-    ("completed", 8, "service", "56", "16", "instalments", ""),
-    ("completed", 8, "development_commissioned", "210", "40", "instalments", ""),
-    ("completed", 7, "license_ordinary", "75", "0", "royalty", ""),
-    ("executing", 6, "development_commissioned", "180", "30", "instalments", ""),
-    ("executing", 5, "license_ordinary", "95", "0", "royalty", ""),
-    ("executing", 4, "service", "42", "2", "lump_sum", ""),
-    ("registered", 3, "transfer", "300", "0", "lump_sum", ""),
-    ("registered-pending", 3, "license_exclusive", "260", "10", "instalments", ""),
-    ("signed", 2, "consulting", "12", "0", "lump_sum", ""),
-    ("signed", 2, "development_cooperative", "140", "40", "instalments", ""),
-    ("negotiation", 0, "license_ordinary", "66", "0", "royalty", ""),
-    ("negotiation", 0, "", "", "", "", ""),
-    ("nda", 0, "", "", "", "", ""),
-    ("lead", 0, "", "", "", "", ""),
-    ("lead", 0, "", "", "", "", ""),
-    ("lost", 9, "", "", "", "", "price"),
-    ("lost", 6, "", "", "", "", "ip_terms"),
-    ("lost", 4, "", "", "", "", "found_elsewhere"),
-    ("terminated", 10, "development_commissioned", "150", "50", "instalments", "scale_up_risk"),
-    ("dormant", 3, "", "", "", "", ""),
+    ("completed", "license_ordinary", "120", "20", "instalments", ""),
+    ("completed", "development_commissioned", "260", "60", "instalments", ""),
+    ("completed", "transfer", "480", "0", "lump_sum", ""),
+    ("completed", "service", "35", "5", "lump_sum", ""),
+    ("completed", "consulting", "18", "0", "lump_sum", ""),
+    ("completed", "license_exclusive", "900", "100", "royalty", ""),
+    ("completed", "development_cooperative", "320", "80", "instalments", ""),
+    ("completed", "license_sole", "150", "0", "use_first_pay_later", ""),
+    ("completed", "transfer", "600", "0", "equity", ""),
+    ("completed", "service", "56", "16", "instalments", ""),
+    ("completed", "development_commissioned", "210", "40", "instalments", ""),
+    ("completed", "license_ordinary", "75", "0", "royalty", ""),
+    ("terminated", "development_commissioned", "150", "50", "instalments", "scale_up_risk"),
+    ("lost", "", "", "", "", "price"),
+    ("lost", "", "", "", "", "ip_terms"),
+    ("lost", "", "", "", "", "found_elsewhere"),
+    # Quiet for long, the timer makes it dormant (only closed deals come before it).
+    ("dormant", "", "", "", "", ""),
+    ("executing", "development_commissioned", "180", "30", "instalments", ""),
+    ("executing", "license_ordinary", "95", "0", "royalty", ""),
+    ("executing", "service", "42", "2", "lump_sum", ""),
+    ("registered", "transfer", "300", "0", "lump_sum", ""),
+    ("registered-pending", "license_exclusive", "260", "10", "instalments", ""),
+    ("signed", "consulting", "12", "0", "lump_sum", ""),
+    ("signed", "development_cooperative", "140", "40", "instalments", ""),
+    ("negotiation", "license_ordinary", "66", "0", "royalty", ""),
+    ("negotiation", "", "", "", "", ""),
+    ("nda", "", "", "", "", ""),
+    ("lead", "", "", "", "", ""),
+    ("lead", "", "", "", "", ""),
 ]
+# Deals before signing are recent (a quiet one falls dormant after DEAL_DORMANT_AFTER_DAYS).
+RECENT = {"negotiation", "nda", "lead"}
 MILESTONES = [
     ("小试方案与技术资料交付", "技术资料齐全，小试指标达到合同约定"),
     ("中试验证", "中试连续运行 72 小时，关键指标达标"),
 ]
 ASK = "我院在该方向有成熟成果和中试经验，希望与贵公司进一步交流技术方案与合作方式。"
 REPLY = "欢迎，我们关注贵院成果已久，可先安排一次技术交流，再讨论合作形式。"
-
-
-@contextmanager
-def _clock(when: datetime):
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
 
 
 def _member(organization) -> object | None:
@@ -115,7 +111,7 @@ def _pairs():
         Listing.objects.live()
         .filter(kind=ListingKind.NEED, external_id__startswith=DEMO_PREFIX)
         .select_related("organization", "region")
-        .order_by("id")
+        .order_by("published_at", "id")
     )
     suppliers = list(
         Organization.objects.filter(status=Organization.Status.VERIFIED)
@@ -145,7 +141,7 @@ class _Walk:
         """A few days on, but never past today: the latest steps of a young deal bunch up."""
         step = timedelta(days=self.rng.randint(low, high), hours=self.rng.randint(1, 8))
         self.when = max(self.when, min(self.when + step, self.now - timedelta(hours=1)))
-        return _clock(self.when)
+        return demo_clock(self.when)
 
     def step(self, user, action, **kwargs):
         self.deal = deal_transition(
@@ -158,7 +154,7 @@ class _Walk:
 
     def open(self):
         demand, supply = actor_for(user=self.demand_user), actor_for(user=self.supply_user)
-        with _clock(self.when):
+        with demo_clock(self.when):
             request = contact.contact_request_create(
                 actor=supply, listing=self.need, organization=self.supplier, message=ASK
             )
@@ -173,7 +169,7 @@ class _Walk:
             self.step(self.supply_user, Action.PROPOSE_NDA)
         with self.later(1, 3):
             self.both(Action.ACCEPT_NDA)
-        with self.later(10, 25):
+        with self.later(6, 15):
             contract_save(
                 actor=actor_for(user=self.demand_user),
                 deal=self.deal,
@@ -194,7 +190,7 @@ class _Walk:
                 )
 
     def sign(self):
-        with self.later(7, 20):
+        with self.later(4, 12):
             contract_save(
                 actor=actor_for(user=self.demand_user),
                 deal=self.deal,
@@ -203,7 +199,7 @@ class _Walk:
             self.both(Action.SIGN)
 
     def register(self, serial, verify=True):
-        with self.later(5, 15):
+        with self.later(3, 8):
             region_code = self.deal.region.code
             contract_save(
                 actor=actor_for(user=self.supply_user),
@@ -223,21 +219,24 @@ class _Walk:
         for milestone in Milestone.objects.filter(deal=self.deal).order_by("due_on")[
             : None if deliver_all else 1
         ]:
-            with self.later(25, 50):
+            with self.later(12, 25):
                 milestone_deliver(
                     actor=actor_for(user=self.supply_user),
                     milestone=milestone,
                     note="已按约定交付，详见交付报告。",
                 )
-            with self.later(3, 10):
+            with self.later(2, 6):
                 milestone_review(
                     actor=actor_for(user=self.demand_user), milestone=milestone, accept=True
                 )
 
 
 def _walk(plan_row, *, need, supplier, serial, rng, now) -> Deal | None:
-    target, months_ago, contract_type, total, equipment, payment, reason = plan_row
-    start = now - timedelta(days=30 * months_ago + rng.randint(3, 20))
+    target, contract_type, total, equipment, payment, reason = plan_row
+    # Days after the need was published; a deal before signing is recent.
+    start = need.published_at + timedelta(days=rng.randint(2, 10), hours=rng.randint(1, 8))
+    if target in RECENT:
+        start = max(start, now - timedelta(days=rng.randint(8, 20)))
     walk = _Walk(need=need, supplier=supplier, start=start, rng=rng, now=now)
     if walk.demand_user is None or walk.supply_user is None:
         return None
@@ -246,7 +245,7 @@ def _walk(plan_row, *, need, supplier, serial, rng, now) -> Deal | None:
         return walk.deal
     if target == "dormant":
         # Nobody acts for long: the timer marks it dormant.
-        with _clock(now):
+        with demo_clock(now):
             deals_keep_alive()
         return walk.deal
     if target == "lost":

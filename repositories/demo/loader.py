@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.demo import demo_clock
 from organizations.models import Membership, Organization
 from organizations.selectors import actor_for
 from repositories import services
@@ -55,39 +56,41 @@ def demo_load(*, password):
             continue
         author = users[spec["created_by"]]
         organization = organizations[spec["organization"]]
+        status = spec.get("status", ListingStatus.PUBLISHED)
+        # Published listings were written and reviewed over the past months, as the clock of
+        # their services says: date filters and the funnel's months then show something.
+        when = (
+            now - timedelta(days=(index * 7) % 150, hours=index % 24)
+            if status == ListingStatus.PUBLISHED
+            else now
+        )
         data = {
             key: _value(key, value, fields, regions)
             for key, value in spec.items()
             if key not in RELATION_KEYS
         }
-        listing = services.listing_create(
-            kind=spec["kind"],
-            actor=actor_for(user=author),
-            organization=organization,
-            data=data,
-            cooperation_modes=[modes[code] for code in spec.get("cooperation_modes", [])],
-            societies=[organizations[key] for key in spec.get("societies", [])],
-        )
-        listing.external_id = external_id
-        listing.save(update_fields=["external_id"])
-        status = spec.get("status", ListingStatus.PUBLISHED)
-        if status == ListingStatus.DRAFT:
-            continue
-        services.listing_submit(listing=listing, actor=actor_for(user=author))
+        with demo_clock(when - timedelta(hours=2)):
+            listing = services.listing_create(
+                kind=spec["kind"],
+                actor=actor_for(user=author),
+                organization=organization,
+                data=data,
+                cooperation_modes=[modes[code] for code in spec.get("cooperation_modes", [])],
+                societies=[organizations[key] for key in spec.get("societies", [])],
+            )
+            listing.external_id = external_id
+            listing.save(update_fields=["external_id"])
+            if status == ListingStatus.DRAFT:
+                continue
+            services.listing_submit(listing=listing, actor=actor_for(user=author))
         if status == ListingStatus.SUBMITTED:
             continue
-        reviewer = actor_for(user=reviewers[listing.region.province.code])
-        services.listing_review(
-            listing=listing,
-            actor=reviewer,
-            approve=status == ListingStatus.PUBLISHED,
-            note=spec.get("review_note", ""),
-        )
-        if status == ListingStatus.PUBLISHED:
-            # Spread publication over the past months so that date filters show something.
-            published = now - timedelta(days=(index * 7) % 150, hours=index % 24)
-            Listing.objects.filter(pk=listing.pk).update(
-                published_at=published, expires_at=published + (listing.expires_at - now)
+        with demo_clock(when):
+            services.listing_review(
+                listing=listing,
+                actor=actor_for(user=reviewers[listing.region.province.code]),
+                approve=status == ListingStatus.PUBLISHED,
+                note=spec.get("review_note", ""),
             )
 
 

@@ -173,3 +173,30 @@ def test_an_enterprise_is_told_of_no_dashboard(client):
     assert 'id="statistics-dashboard-link"' not in html
     client.force_login(cast_staff(HANGZHOU))
     assert 'id="statistics-dashboard-link"' in client.get(PUBLIC).content.decode()
+
+
+def test_the_public_figures_are_computed_once_per_filter_the_dashboard_always(
+    client, history, monkeypatch
+):
+    from analytics import selectors
+
+    computed = []
+    real = selectors.statistics_report
+
+    def counting(**kwargs):
+        computed.append(kwargs["full"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "statistics_report", counting)
+    public = reverse("analytics:public")
+    for query in ("", "", "?organization_kind=enterprise", "?organization_kind=enterprise"):
+        assert client.get(public + query).status_code == 200
+    assert computed == [False, False]
+    client.force_login(User.objects.filter(is_superuser=True).first() or _superuser())
+    for _ in range(2):
+        assert client.get(reverse("analytics:dashboard")).status_code == 200
+    assert computed == [False, False, True, True]
+
+
+def _superuser():
+    return User.objects.create_superuser(username="platform_admin", password="x-secret-1234")

@@ -1,5 +1,7 @@
 """The demo's deals (`manage.py load_demo_deals`, run by `make run`): every stage, spread over
-months, made through the services and loaded once."""
+the months after each need was published, made through the services and loaded once."""
+
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +22,13 @@ def test_demo_deals_reach_every_stage_over_the_months(settings):
     for number in range(30):
         enterprise = OrganizationFactory()
         member_of(enterprise)
-        needs.append(NeedFactory(organization=enterprise, external_id=f"demo-n{number}"))
+        needs.append(
+            NeedFactory(
+                organization=enterprise,
+                external_id=f"demo-n{number}",
+                published_at=timezone.now() - timedelta(days=150 - 5 * number),
+            )
+        )
     for _number in range(6):
         member_of(OrganizationFactory(kind=Organization.Kind.INSTITUTION))
     for code in {need.region.code for need in needs}:
@@ -31,9 +39,13 @@ def test_demo_deals_reach_every_stage_over_the_months(settings):
     assert Contract.objects.filter(registration_status="pending").count() == 1
     verified = Contract.objects.filter(registration_status="verified")
     assert verified.count() >= 12
-    # The history reads as the months it stands for, in order, never in the future.
+    # The history reads as the days it stands for: each deal after its need was published,
+    # its steps in order, never in the future.
+    for deal in Deal.objects.select_related("need"):
+        opened = OutcomeEvent.objects.get(name="deal.opened", subject_id=deal.pk)
+        assert opened.occurred_at > deal.need.published_at
     opened = OutcomeEvent.objects.filter(name="deal.opened").order_by("occurred_at")
-    assert (timezone.now() - opened.first().occurred_at).days > 300
+    assert (timezone.now() - opened.first().occurred_at).days > 100
     completed = OutcomeEvent.objects.filter(name="deal.completed").values_list(
         "subject_id", "occurred_at"
     )
