@@ -2,10 +2,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+import api.catalogue
 import api.conversations
 import api.deals
 import api.matches
 import api.notifications
+import api.orders
 import api.statistics
 import api.subscriptions
 import api.webhooks
@@ -35,6 +37,14 @@ router.register(
 )
 router.register("statistics", api.statistics.StatisticsViewSet, basename="statistics")
 router.register("deals", api.deals.DealViewSet, basename="deal")
+router.register("quote-requests", api.orders.QuoteRequestViewSet, basename="quote-request")
+router.register("orders", api.orders.OrderViewSet, basename="order")
+router.register(
+    "service-categories", api.catalogue.ServiceCategoryViewSet, basename="service-category"
+)
+router.register(
+    "service-offerings", api.catalogue.ServiceOfferingViewSet, basename="service-offering"
+)
 
 app_name = "api"
 urlpatterns = [

@@ -54,7 +54,9 @@ urlpatterns = [
     path("matches/", include("matching.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("conversations/", include("conversations.urls")),
+    path("services/", include("catalogue.urls")),
     path("deals/", include("deals.urls")),
+    path("orders/", include("orders.urls")),
     path("cases/", include("cases.urls")),
     path("statistics/", include("analytics.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.

@@ -55,6 +55,14 @@ REASONS = {
         "You receive this e-mail because you are a member of an organization that is a party "
         "to this deal."
     ),
+    Topic.SERVICE: gettext_lazy(
+        "You receive this e-mail because you are a member of the organization that offers "
+        "this service."
+    ),
+    Topic.ORDER: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that ordered, "
+        "provides or was asked to quote for this service."
+    ),
 }
 
 

@@ -19,6 +19,8 @@ class Notification(models.Model):
         CONTACT = "contact", _("contact")
         MESSAGE = "message", _("message")
         DEAL = "deal", _("deal")
+        SERVICE = "service", _("service offering")
+        ORDER = "order", _("service order")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -119,6 +119,73 @@ def _conversation_rows(need, achievement, number):
         reason="spam",
     )
     SharedContact.objects.create(organization=parties[1], name="钱工", phone="13700001111")
+    _market_rows(conversation, parties, number)
+
+
+def _market_rows(conversation, parties, number):
+    """A deal with its contract and case, an offering, an order with a dispute, a request for
+    quotes."""
+    from cases.models import Case
+    from catalogue.models import ServiceCategory, ServiceOffering
+    from deals.models import Contract, Deal
+    from orders.models import Dispute, Order, QuoteRequest
+
+    deal = Deal.objects.create(
+        title=f"交易{number}",
+        origin="conversation",
+        demand_party=parties[0],
+        supply_party=parties[1],
+        conversation=conversation,
+        region=conversation.region,
+    )
+    Contract.objects.create(
+        deal=deal, contract_type="transfer", total_amount=100, payment_terms="lump_sum"
+    )
+    Case.objects.create(
+        deal=deal,
+        title=f"案例{number}",
+        need_summary="需求",
+        solution_summary="方案",
+        demand_party=parties[0],
+        supply_party=parties[1],
+        region=conversation.region,
+        contract_type="transfer",
+        amount_band="50_100",
+    )
+    category = ServiceCategory.objects.get(code="evaluation")
+    offering = ServiceOffering.objects.create(
+        provider=parties[1],
+        category=category,
+        title=f"成果评价{number}",
+        description="评价",
+        lead_time_days=30,
+        created_by=parties[1].memberships.first().user
+        if parties[1].memberships.exists()
+        else member_of(parties[1]),
+    )
+    order = Order.objects.create(
+        buyer=parties[0],
+        provider=parties[1],
+        offering=offering,
+        category=category,
+        title=f"订单{number}",
+        scope="评价",
+        price=8000,
+        due_on=timezone.localdate(),
+        region=conversation.region,
+        accept_by=timezone.now(),
+        status="disputed",
+    )
+    Dispute.objects.create(
+        order=order, opened_by=parties[0], statement="逾期", answer_due_on=timezone.localdate()
+    )
+    QuoteRequest.objects.create(
+        buyer=parties[0],
+        category=category,
+        title=f"询价{number}",
+        description="请报价",
+        quotes_due_at=timezone.now(),
+    )
 
 
 def changelist(model):

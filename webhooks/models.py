@@ -25,6 +25,23 @@ class WebhookEvent(models.TextChoices):
         "deal.milestone_updated",
         _("a milestone is delivered, accepted or sent back"),
     )
+    ORDER_PLACED = "order.placed", _("a buyer orders one of the organization's services")
+    ORDER_UPDATED = (
+        "order.updated",
+        _("a service order moves, is proposed for cancelling or is late"),
+    )
+    QUOTE_REQUESTED = (
+        "quote.requested",
+        _("a buyer asks the organization (or every provider of the category) for a quote"),
+    )
+    QUOTE_SUBMITTED = "quote.submitted", _("a provider quotes for a request of the organization")
+    QUOTE_ACCEPTED = "quote.accepted", _("the buyer accepts the organization's quote")
+    DISPUTE_OPENED = "dispute.opened", _("a dispute is opened on a service order")
+    DISPUTE_ANSWERED = "dispute.answered", _("a service order's dispute is answered")
+    DISPUTE_DECIDED = (
+        "dispute.decided",
+        _("a service order's dispute is decided by the CAST staff, or withdrawn"),
+    )
     PING = "ping", _("ping (a test delivery)")
 
 

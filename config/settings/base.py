@@ -38,7 +38,9 @@ INSTALLED_APPS = [
     "matching",
     "webhooks",
     "conversations",
+    "catalogue",
     "deals",
+    "orders",
     "analytics",
     "cases",
     "api",
@@ -165,6 +167,7 @@ from config.settings.integrations.embedding import *  # noqa: E402,F403
 from config.settings.integrations.headers import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
 from config.settings.integrations.matching import *  # noqa: E402,F403
+from config.settings.integrations.orders import *  # noqa: E402,F403
 from config.settings.integrations.search import *  # noqa: E402,F403
 from config.settings.integrations.security import *  # noqa: E402,F403
 from config.settings.integrations.webhooks import *  # noqa: E402,F403

@@ -75,6 +75,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.send_follow_up_surveys",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Orders: acceptance windows, due dates and unchecked deliveries (orders.services).
+    "keep-orders-on-time": {
+        "task": "orders.tasks.keep_orders_on_time",
+        "schedule": crontab(minute="*/15"),
+    },
     "retry-due-webhooks": {
         "task": "webhooks.tasks.retry_due_webhooks",
         "schedule": crontab(minute="*/5"),

@@ -1,0 +1,890 @@
+"""Writes about service orders: placing an order on an offering, requests for quotes and quotes,
+every step of the order's table, deliveries, disputes, reviews, and the timers.
+
+Every write records its fact in the outcome log (order.*, quote.*) in the same transaction,
+with a history row on the order; the other party is told in the app and by e-mail (outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from catalogue.models import OfferingStatus, PriceKind, ServiceCategory, ServiceOffering
+from core.uploads import upload_check_content, upload_clean_name
+from core.web import site_url
+from notifications.models import Notification
+from orders.models import (
+    ORDER_ACTIVE,
+    TEXT_MAX_LENGTH,
+    Delivery,
+    DeliveryFile,
+    Dispute,
+    Order,
+    OrderConfirmation,
+    OrderHistory,
+    OrderStatus,
+    Quote,
+    QuoteRequest,
+    Review,
+)
+from orders.permissions import order_can_decide, order_party_organization_id
+from orders.transitions import ACTION_LABELS, PREVIOUS_STATUS, Action, Step, Who, step_for
+from organizations.models import Organization
+from organizations.selectors import Actor
+from organizations.services import notify_organization
+from outcomes.services import outcome_record
+from repositories.models import Listing
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
+
+MAX_FILES_PER_DELIVERY = 10
+NOTE_MAX_LENGTH = 2000
+
+
+# --- recording -----------------------------------------------------------------------------
+
+
+def _record(
+    *,
+    order: Order,
+    event: str,
+    action: str,
+    from_status: str,
+    user=None,
+    own=None,
+    note: str = "",
+    data: dict | None = None,
+) -> None:
+    OrderHistory.objects.create(
+        order=order,
+        action=action,
+        from_status=from_status,
+        to_status=order.status,
+        user=user if user is not None and user.is_authenticated else None,
+        organization_id=own,
+        note=note,
+    )
+    acting = own or order.buyer_id
+    outcome_record(
+        name=event,
+        subject_type="order",
+        subject_id=order.pk,
+        actor=user,
+        organization=Organization(pk=acting),
+        counterpart=Organization(pk=order.other_party_id(acting)),
+        region_id=order.region_id,
+        amount=order.price,
+        data={
+            "buyer": order.buyer_id,
+            "provider": order.provider_id,
+            "category": order.category_id,
+            "listing": order.listing_id,
+            "deal": order.deal_id,
+            "action": action,
+            "from": from_status or None,
+            "to": order.status,
+            "due_on": order.due_on.isoformat(),
+            **(data or {}),
+        },
+    )
+
+
+def _tell(*, order: Order, title: str, body: str = "", skip: int | None = None) -> None:
+    for organization_id in order.party_ids:
+        if organization_id != skip:
+            notify_organization(
+                organization=Organization.objects.get(pk=organization_id),
+                topic=Notification.Topic.ORDER,
+                title=title,
+                body=body,
+                url=order.get_absolute_url(),
+            )
+
+
+def _payload(order: Order, **extra) -> dict:
+    """A webhook's data about an order: the parties' programs fetch the rest from the API."""
+    return {
+        "order": {
+            "id": order.pk,
+            "title": order.title,
+            "status": order.status,
+            "buyer": order.buyer_id,
+            "provider": order.provider_id,
+            "price": order.price,
+            "due_on": order.due_on,
+            "url": site_url(order.get_absolute_url()),
+        },
+        **extra,
+    }
+
+
+def _request_payload(request: QuoteRequest, **extra) -> dict:
+    return {
+        "request": {
+            "id": request.pk,
+            "title": request.title,
+            "status": request.status,
+            "buyer": request.buyer_id,
+            "category": request.category.code,
+            "budget": request.budget,
+            "wanted_by": request.wanted_by,
+            "quotes_due_at": request.quotes_due_at,
+        },
+        **extra,
+    }
+
+
+def _quote_payload(quote: Quote) -> dict:
+    return {
+        "id": quote.pk,
+        "provider": quote.provider_id,
+        "price": quote.price,
+        "lead_time_days": quote.lead_time_days,
+        "status": quote.status,
+    }
+
+
+def _dispute_payload(dispute: Dispute) -> dict:
+    return {
+        "id": dispute.pk,
+        "opened_by": dispute.opened_by_id,
+        "statement": dispute.statement,
+        "answer": dispute.answer,
+        "answer_due_on": dispute.answer_due_on,
+        "decision": dispute.decision,
+        "decision_note": dispute.decision_note,
+    }
+
+
+def _emit(*, order: Order, event: str, payload: dict, skip: int | None = None) -> None:
+    """The parties' (but the one that acted) programs hear of it by webhook."""
+    for organization_id in order.party_ids:
+        if organization_id != skip:
+            webhook_emit(organization=organization_id, event=event, payload=payload)
+
+
+def _clean_text(value: str, field: str, *, required: bool = True, limit: int = TEXT_MAX_LENGTH):
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: _("Fill in this field.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("Keep it within %(limit)d characters.") % {"limit": limit}})
+    return value
+
+
+def _own_buyer(actor: Actor, buyer: Organization) -> None:
+    if buyer.pk not in actor.organization_ids:
+        raise PermissionDenied(_("You can order only for your own organization."))
+    errors = {}
+    if buyer.kind == Organization.Kind.CAST_OFFICE:
+        errors["buyer"] = _("A CAST office oversees orders; it does not place them.")
+    elif not buyer.is_verified:
+        errors["buyer"] = _("Your organization must be verified before it orders services.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _serves(*, listing: Listing | None, buyer: Organization, deal=None) -> None:
+    """An order serves the buyer's own listing, or a deal the buyer is a party to."""
+    if listing is not None and listing.organization_id != buyer.pk:
+        raise ValidationError({"listing": _("Choose one of your organization's listings.")})
+    if deal is not None and buyer.pk not in deal.party_ids:
+        raise ValidationError({"deal": _("Choose a deal your organization is a party to.")})
+
+
+# --- ordering an offering ------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_place(
+    *,
+    actor: Actor,
+    buyer: Organization,
+    offering: ServiceOffering,
+    scope: str,
+    due_on: date,
+    listing: Listing | None = None,
+    deal=None,
+) -> Order:
+    """Order a published offering at its price; the provider accepts within ORDER_ACCEPT_HOURS.
+    An offering priced on quote is asked for a quote instead."""
+    _own_buyer(actor, buyer)
+    errors = {}
+    if offering.status != OfferingStatus.PUBLISHED:
+        errors["offering"] = _("This service is not offered at the moment.")
+    elif offering.provider_id == buyer.pk:
+        errors["offering"] = _("This is your own organization's service.")
+    elif offering.price_kind != PriceKind.FIXED or offering.price_amount is None:
+        # "From" a price or on quote: the price depends on the work, so the provider quotes.
+        errors["offering"] = _(
+            "This service's price depends on the work: ask the provider for a quote."
+        )
+    if due_on is None:
+        errors["due_on"] = _("Enter the date the work is due.")
+    elif due_on <= timezone.localdate():
+        errors["due_on"] = _("The due date must be after today.")
+    if errors:
+        raise ValidationError(errors)
+    scope = _clean_text(scope, "scope")
+    _serves(listing=listing, buyer=buyer, deal=deal)
+    order = Order(
+        buyer=buyer,
+        provider_id=offering.provider_id,
+        offering=offering,
+        category_id=offering.category_id,
+        title=offering.title,
+        scope=scope,
+        price=offering.price_amount,
+        due_on=due_on,
+        listing=listing,
+        deal=deal,
+        region_id=buyer.region_id,
+        created_by=actor.user,
+        accept_by=timezone.now() + timedelta(hours=settings.ORDER_ACCEPT_HOURS),
+    )
+    order.full_clean(exclude=["offering", "quote", "category", "listing", "deal", "region"])
+    order.save()
+    _record(
+        order=order,
+        event="order.placed",
+        action="place",
+        from_status="",
+        user=actor.user,
+        own=buyer.pk,
+    )
+    _tell(
+        order=order,
+        title=_("New order from %(buyer)s: %(title)s")
+        % {"buyer": buyer.name, "title": order.title},
+        body=_("Accept or decline it within %(hours)d hours.")
+        % {"hours": settings.ORDER_ACCEPT_HOURS},
+        skip=buyer.pk,
+    )
+    _emit(order=order, event=WebhookEvent.ORDER_PLACED, payload=_payload(order), skip=buyer.pk)
+    return order
+
+
+# --- requests for quotes and quotes --------------------------------------------------------
+
+
+@transaction.atomic
+def quote_request_create(
+    *,
+    actor: Actor,
+    buyer: Organization,
+    category: ServiceCategory,
+    title: str,
+    description: str,
+    quotes_due_at,
+    budget: Decimal | None = None,
+    wanted_by: date | None = None,
+    invited: Sequence[Organization] = (),
+    listing: Listing | None = None,
+    deal=None,
+) -> QuoteRequest:
+    """Ask chosen providers (or every provider of the category when none is chosen)."""
+    _own_buyer(actor, buyer)
+    errors = {}
+    if quotes_due_at is None or quotes_due_at <= timezone.now():
+        errors["quotes_due_at"] = _("Quotes must be due at a time in the future.")
+    if wanted_by is not None and wanted_by <= timezone.localdate():
+        errors["wanted_by"] = _("The date wanted must be after today.")
+    if any(provider.pk == buyer.pk for provider in invited):
+        errors["invited"] = _("Your own organization cannot quote to you.")
+    if errors:
+        raise ValidationError(errors)
+    _serves(listing=listing, buyer=buyer, deal=deal)
+    request = QuoteRequest(
+        buyer=buyer,
+        category=category,
+        title=" ".join((title or "").split()),
+        description=_clean_text(description, "description"),
+        budget=budget,
+        wanted_by=wanted_by,
+        quotes_due_at=quotes_due_at,
+        listing=listing,
+        deal=deal,
+        created_by=actor.user,
+    )
+    request.full_clean(exclude=["category", "listing", "deal"])
+    request.save()
+    request.invited.set(invited)
+    outcome_record(
+        name="quote.requested",
+        subject_type="quote_request",
+        subject_id=request.pk,
+        actor=actor.user,
+        organization=buyer,
+        region_id=buyer.region_id,
+        amount=budget,
+        data={"category": category.pk, "invited": [p.pk for p in invited]},
+    )
+    for provider in invited:
+        notify_organization(
+            organization=provider,
+            topic=Notification.Topic.ORDER,
+            title=_("%(buyer)s asks you for a quote: %(title)s")
+            % {"buyer": buyer.name, "title": request.title},
+            url=reverse("orders:quote_request", kwargs={"pk": request.pk}),
+        )
+    audience = [provider.pk for provider in invited] or sorted(
+        set(
+            ServiceOffering.objects.filter(category=category, status=OfferingStatus.PUBLISHED)
+            .exclude(provider_id=buyer.pk)
+            .values_list("provider_id", flat=True)
+        )
+    )
+    for provider_id in audience:
+        webhook_emit(
+            organization=provider_id,
+            event=WebhookEvent.QUOTE_REQUESTED,
+            payload=_request_payload(request),
+        )
+    return request
+
+
+def quote_request_is_open_to(*, request: QuoteRequest, provider_id: int) -> bool:
+    """Invited, or (when nobody was) offering a published service of the category."""
+    invited = list(request.invited.values_list("pk", flat=True))
+    if invited:
+        return provider_id in invited
+    return ServiceOffering.objects.filter(
+        provider_id=provider_id,
+        category_id=request.category_id,
+        status=OfferingStatus.PUBLISHED,
+    ).exists()
+
+
+@transaction.atomic
+def quote_submit(
+    *,
+    actor: Actor,
+    request: QuoteRequest,
+    provider: Organization,
+    price: Decimal,
+    lead_time_days: int,
+    note: str,
+    offering: ServiceOffering | None = None,
+) -> Quote:
+    if provider.pk not in actor.organization_ids:
+        raise PermissionDenied(_("You can quote only for your own organization."))
+    request = QuoteRequest.objects.select_for_update().get(pk=request.pk)
+    if provider.pk == request.buyer_id or not quote_request_is_open_to(
+        request=request, provider_id=provider.pk
+    ):
+        raise PermissionDenied(_("This request for quotes is not open to your organization."))
+    errors = {}
+    if request.status != QuoteRequest.Status.OPEN:
+        errors["request"] = _("This request for quotes is closed.")
+    elif request.quotes_due_at <= timezone.now():
+        errors["request"] = _("Quotes were due by %(due)s; this request no longer takes them.") % {
+            "due": timezone.localtime(request.quotes_due_at).strftime("%Y-%m-%d %H:%M")
+        }
+    if offering is not None and offering.provider_id != provider.pk:
+        errors["offering"] = _("Choose one of your organization's offerings.")
+    if errors:
+        raise ValidationError(errors)
+    if Quote.objects.filter(
+        request=request, provider=provider, status=Quote.Status.SUBMITTED
+    ).exists():
+        raise ValidationError(
+            {"request": _("Your organization has quoted already; withdraw that quote first.")}
+        )
+    quote = Quote(
+        request=request,
+        provider=provider,
+        offering=offering,
+        price=price,
+        lead_time_days=lead_time_days,
+        note=_clean_text(note, "note"),
+        created_by=actor.user,
+    )
+    quote.full_clean(exclude=["request", "provider", "offering"])
+    quote.save()
+    outcome_record(
+        name="quote.submitted",
+        subject_type="quote",
+        subject_id=quote.pk,
+        actor=actor.user,
+        organization=provider,
+        counterpart=request.buyer,
+        region_id=request.buyer.region_id,
+        amount=quote.price,
+        data={"request": request.pk},
+    )
+    notify_organization(
+        organization=request.buyer,
+        topic=Notification.Topic.ORDER,
+        title=_("%(provider)s quoted for “%(title)s”")
+        % {"provider": provider.name, "title": request.title},
+        url=reverse("orders:quote_request", kwargs={"pk": request.pk}),
+    )
+    webhook_emit(
+        organization=request.buyer_id,
+        event=WebhookEvent.QUOTE_SUBMITTED,
+        payload=_request_payload(request, quote=_quote_payload(quote)),
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_withdraw(*, actor: Actor, quote: Quote) -> Quote:
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.provider_id not in actor.organization_ids:
+        raise PermissionDenied(_("Only the provider withdraws its quote."))
+    if quote.status != Quote.Status.SUBMITTED:
+        raise ValidationError({"status": _("Only a quote awaiting the buyer can be withdrawn.")})
+    quote.status = Quote.Status.WITHDRAWN
+    quote.save(update_fields=["status"])
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, actor: Actor, quote: Quote, due_on: date | None = None) -> Order:
+    """The buyer accepts a quote: it becomes an order already accepted by the provider (who
+    committed to it by quoting), due after the quoted lead time unless a date is given."""
+    request = QuoteRequest.objects.select_for_update().get(pk=quote.request_id)
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if request.buyer_id not in actor.organization_ids:
+        raise PermissionDenied(_("Only the buyer accepts a quote."))
+    errors = {}
+    if request.status != QuoteRequest.Status.OPEN:
+        errors["request"] = _("This request for quotes is closed.")
+    if quote.status != Quote.Status.SUBMITTED:
+        errors["quote"] = _("This quote is no longer on offer.")
+    due_on = due_on or timezone.localdate() + timedelta(days=quote.lead_time_days)
+    if due_on <= timezone.localdate():
+        errors["due_on"] = _("The due date must be after today.")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    order = Order.objects.create(
+        buyer_id=request.buyer_id,
+        provider_id=quote.provider_id,
+        offering=quote.offering,
+        quote=quote,
+        category_id=request.category_id,
+        title=request.title,
+        scope=f"{request.description}\n\n{quote.note}",
+        price=quote.price,
+        due_on=due_on,
+        listing=request.listing,
+        deal=request.deal,
+        region_id=request.buyer.region_id,
+        status=OrderStatus.IN_PROGRESS,
+        created_by=actor.user,
+        accept_by=now,
+        accepted_at=now,
+    )
+    quote.status = Quote.Status.ACCEPTED
+    quote.save(update_fields=["status"])
+    request.quotes.filter(status=Quote.Status.SUBMITTED).update(status=Quote.Status.DECLINED)
+    request.status = QuoteRequest.Status.AWARDED
+    request.save(update_fields=["status"])
+    _record(
+        order=order,
+        event="order.placed",
+        action="accept_quote",
+        from_status="",
+        user=actor.user,
+        own=request.buyer_id,
+        data={"quote": quote.pk, "request": request.pk},
+    )
+    _tell(
+        order=order,
+        title=_("Your quote was accepted: %(title)s") % {"title": order.title},
+        body=_("The order is in progress, due on %(due)s.") % {"due": due_on.isoformat()},
+        skip=request.buyer_id,
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.QUOTE_ACCEPTED,
+        payload=_payload(order, quote=_quote_payload(quote), request=request.pk),
+        skip=request.buyer_id,
+    )
+    return order
+
+
+# --- the order's table ---------------------------------------------------------------------
+
+
+def _who_acts(actor: Actor | None, order: Order, step: Step) -> int | None:
+    if step.who == Who.SYSTEM:
+        if actor is not None:
+            raise PermissionDenied(_("This step is taken by the platform's timer."))
+        return None
+    if actor is None:
+        raise PermissionDenied(_("This step is taken by a person."))
+    if step.who == Who.STAFF:
+        if not order_can_decide(actor=actor, order=order):
+            raise PermissionDenied(
+                _("Only the CAST staff of the buyer's region decide this order's dispute.")
+            )
+        return None
+    own = order_party_organization_id(actor=actor, order=order)
+    wanted = {Who.BUYER: order.buyer_id, Who.PROVIDER: order.provider_id}.get(step.who)
+    if own is None or (wanted is not None and own != wanted):
+        side = {Who.BUYER: _("the buyer"), Who.PROVIDER: _("the provider")}.get(
+            step.who, _("the two parties")
+        )
+        raise PermissionDenied(_("Only %(side)s takes this step.") % {"side": side})
+    return own
+
+
+def _add_working_days(start: date, days: int) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    actor: Actor | None,
+    order: Order,
+    action: str,
+    note: str = "",
+    files: Sequence[File] = (),
+) -> Order:
+    """Take one step of the order's table (orders.transitions). `actor` None: the system.
+
+    Refuses a step the status does not allow (a field error on "status"), one the actor may
+    not take (PermissionDenied) and one whose checks fail. Cancelling by agreement waits for
+    the second party's yes. A delivery carries its note and files; a dispute its statement.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    step = step_for(order.status, action)
+    if step is None:
+        raise ValidationError(
+            {
+                "status": _("“%(action)s” is not possible while the order is “%(status)s”.")
+                % {
+                    "action": ACTION_LABELS.get(Action(action), action)
+                    if action in Action._value2member_map_
+                    else action,
+                    "status": order.get_status_display(),
+                }
+            }
+        )
+    own = _who_acts(actor, order, step)
+    note = _clean_text(
+        note,
+        "note",
+        required=step.needs_note or action == Action.DELIVER,
+        limit=NOTE_MAX_LENGTH if action != Action.DELIVER else TEXT_MAX_LENGTH,
+    )
+    errors = {}
+    for check in step.checks:
+        errors.update(check(order))
+    if errors:
+        raise ValidationError(errors)
+    if action == Action.DELIVER:
+        _check_files(files)
+    user = actor.user if actor is not None else None
+    from_status = order.status
+    if step.both:
+        created = OrderConfirmation.objects.get_or_create(
+            order=order, action=action, organization_id=own, defaults={"user": user}
+        )[1]
+        if not created:
+            raise ValidationError(
+                {"status": _("Your side has already agreed; the other side has not yet.")}
+            )
+        agreed = set(
+            OrderConfirmation.objects.filter(order=order, action=action).values_list(
+                "organization_id", flat=True
+            )
+        )
+        if not set(order.party_ids) <= agreed:
+            _record(
+                order=order,
+                event="order.cancel_proposed",
+                action=action,
+                from_status=from_status,
+                user=user,
+                own=own,
+                note=note,
+            )
+            _tell(
+                order=order,
+                title=_("%(title)s: the other side proposes to cancel by agreement")
+                % {"title": order.title},
+                body=note,
+                skip=own,
+            )
+            _emit(
+                order=order,
+                event=WebhookEvent.ORDER_UPDATED,
+                payload=_payload(order, action=action, from_status=from_status, note=note),
+                skip=own,
+            )
+            return order
+    now = timezone.now()
+    data = {}
+    if action == Action.DELIVER:
+        delivery = Delivery.objects.create(order=order, note=note, delivered_by=user)
+        for file in files:
+            DeliveryFile.objects.create(
+                delivery=delivery, file=file, name=upload_clean_name(file.name), size=file.size
+            )
+        order.delivered_at = now
+        data["delivery"] = delivery.pk
+    elif action == Action.ACCEPT:
+        order.accepted_at = now
+    elif action in (Action.COMPLETE, Action.AUTO_COMPLETE, Action.DECIDE_FOR_PROVIDER):
+        order.completed_at = now
+        data["late"] = order.late_since is not None or order.due_on < timezone.localdate()
+    if action == Action.OPEN_DISPUTE:
+        order.status_before_dispute = from_status
+        dispute = Dispute.objects.create(
+            order=order,
+            opened_by_id=own,
+            statement=note,
+            answer_due_on=_add_working_days(
+                timezone.localdate(), settings.DISPUTE_ANSWER_WORKING_DAYS
+            ),
+        )
+        data["dispute"] = dispute.pk
+    elif action in (Action.WITHDRAW_DISPUTE, Action.DECIDE_FOR_BUYER, Action.DECIDE_FOR_PROVIDER):
+        dispute = Dispute.objects.select_for_update().get(order=order, decision="")
+        if action == Action.WITHDRAW_DISPUTE and dispute.opened_by_id != own:
+            raise PermissionDenied(_("Only the side that opened the dispute withdraws it."))
+        dispute.decision = {
+            Action.WITHDRAW_DISPUTE: Dispute.Decision.WITHDRAWN,
+            Action.DECIDE_FOR_BUYER: Dispute.Decision.FOR_BUYER,
+            Action.DECIDE_FOR_PROVIDER: Dispute.Decision.FOR_PROVIDER,
+        }[Action(action)]
+        dispute.decision_note = note
+        dispute.decided_by = user
+        dispute.decided_at = now
+        dispute.save()
+        data.update(dispute=dispute.pk, decision=dispute.decision, opened_by=dispute.opened_by_id)
+    if action in (Action.DECLINE,):
+        order.end_note = note
+    order.status = order.status_before_dispute if step.to == PREVIOUS_STATUS else step.to
+    if step.to == PREVIOUS_STATUS:
+        order.status_before_dispute = ""
+    order.save()
+    _record(
+        order=order,
+        event=step.event,
+        action=action,
+        from_status=from_status,
+        user=user,
+        own=own,
+        note=note,
+        data=data,
+    )
+    _tell(
+        order=order,
+        title=_("%(title)s: %(action)s — now “%(status)s”")
+        % {
+            "title": order.title,
+            "action": ACTION_LABELS[Action(action)],
+            "status": order.get_status_display(),
+        },
+        body=note,
+        skip=own,
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.ORDER_UPDATED,
+        payload=_payload(order, action=action, from_status=from_status, note=note, **data),
+        skip=own,
+    )
+    if action == Action.OPEN_DISPUTE:
+        _emit(
+            order=order,
+            event=WebhookEvent.DISPUTE_OPENED,
+            payload=_payload(order, dispute=_dispute_payload(dispute)),
+        )
+    elif action in (Action.WITHDRAW_DISPUTE, Action.DECIDE_FOR_BUYER, Action.DECIDE_FOR_PROVIDER):
+        _emit(
+            order=order,
+            event=WebhookEvent.DISPUTE_DECIDED,
+            payload=_payload(order, dispute=_dispute_payload(dispute)),
+        )
+    return order
+
+
+def _check_files(files: Sequence[File]) -> None:
+    if len(files) > MAX_FILES_PER_DELIVERY:
+        raise ValidationError(
+            {
+                "files": _("At most %(count)d files per delivery.")
+                % {"count": MAX_FILES_PER_DELIVERY}
+            }
+        )
+    limit = settings.ORDER_DELIVERY_MAX_MB
+    label = capfirst(DeliveryFile._meta.get_field("file").verbose_name)
+    for file in files:
+        if file.size > limit * 1024 * 1024:
+            raise ValidationError(
+                {
+                    "files": _("%(name)s is larger than %(size)d MB.")
+                    % {"name": upload_clean_name(file.name), "size": limit}
+                }
+            )
+        probe = DeliveryFile(file=file, name=upload_clean_name(file.name))
+        try:
+            probe.clean_fields(exclude=["delivery", "name", "size"])
+        except ValidationError as error:
+            raise ValidationError(
+                {"files": error.message_dict.get("file", error.messages)}
+            ) from error
+        upload_check_content(file, field="files", label=label)
+
+
+@transaction.atomic
+def dispute_answer(*, actor: Actor, dispute: Dispute, answer: str) -> Dispute:
+    """The other side answers the statement (once) before the staff decide."""
+    dispute = Dispute.objects.select_for_update().select_related("order").get(pk=dispute.pk)
+    own = order_party_organization_id(actor=actor, order=dispute.order)
+    if own is None or own == dispute.opened_by_id:
+        raise PermissionDenied(_("The other side answers the dispute."))
+    if dispute.decision or dispute.answered_at:
+        raise ValidationError({"answer": _("The dispute has been answered or decided.")})
+    dispute.answer = _clean_text(answer, "answer")
+    dispute.answered_at = timezone.now()
+    dispute.save(update_fields=["answer", "answered_at"])
+    order = dispute.order
+    _record(
+        order=order,
+        event="order.dispute_answered",
+        action="answer_dispute",
+        from_status=order.status,
+        user=actor.user,
+        own=own,
+        data={"dispute": dispute.pk, "on_time": timezone.localdate() <= dispute.answer_due_on},
+    )
+    _tell(
+        order=order,
+        title=_("%(title)s: the dispute was answered") % {"title": order.title},
+        body=dispute.answer,
+        skip=own,
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.DISPUTE_ANSWERED,
+        payload=_payload(order, dispute=_dispute_payload(dispute)),
+    )
+    return dispute
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_submit(*, actor: Actor, order: Order, rating: int, comment: str = "") -> Review:
+    """A party reviews the other once the order is completed, within the review window."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    own = order_party_organization_id(actor=actor, order=order)
+    if own is None:
+        raise PermissionDenied(_("Only the two parties review an order."))
+    errors = {}
+    if order.status != OrderStatus.COMPLETED:
+        errors["rating"] = _("An order is reviewed once it is completed.")
+    elif timezone.now() > order.completed_at + timedelta(days=settings.ORDER_REVIEW_WINDOW_DAYS):
+        errors["rating"] = _("The time to review this order has passed.")
+    if Review.objects.filter(order=order, reviewer_id=own).exists():
+        errors["rating"] = _("Your side has reviewed this order already.")
+    if errors:
+        raise ValidationError(errors)
+    review = Review(
+        order=order,
+        reviewer_id=own,
+        reviewee_id=order.other_party_id(own),
+        rating=rating,
+        comment=_clean_text(comment, "comment", required=False, limit=2000),
+        created_by=actor.user,
+    )
+    review.full_clean(exclude=["order", "reviewer", "reviewee"])
+    review.save()
+    outcome_record(
+        name="order.reviewed",
+        subject_type="order",
+        subject_id=order.pk,
+        actor=actor.user,
+        organization=Organization(pk=own),
+        counterpart=Organization(pk=review.reviewee_id),
+        region_id=order.region_id,
+        data={"rating": rating, "review": review.pk},
+    )
+    return review
+
+
+# --- timers --------------------------------------------------------------------------------
+
+
+def orders_keep_time() -> dict[str, int]:
+    """Expire orders not accepted in time, record late ones once, complete deliveries the buyer
+    left unchecked. Safe to run twice: each step checks its condition again under a lock, and a
+    late order is recorded once."""
+    now = timezone.now()
+    today = timezone.localdate()
+    counts = {"expired": 0, "late": 0, "completed": 0}
+    due = (
+        (
+            Action.EXPIRE,
+            "expired",
+            Order.objects.filter(status=OrderStatus.AWAITING_ACCEPTANCE, accept_by__lte=now),
+        ),
+        (
+            Action.AUTO_COMPLETE,
+            "completed",
+            Order.objects.filter(
+                status=OrderStatus.DELIVERED,
+                delivered_at__lte=now - timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS),
+            ),
+        ),
+    )
+    for action, key, orders in due:
+        for order_id in orders.values_list("pk", flat=True):
+            try:
+                order_transition(actor=None, order=Order(pk=order_id), action=action)
+                counts[key] += 1
+            except ValidationError:
+                continue  # someone acted in between, or another run got there first
+    late = Order.objects.filter(
+        status__in=[OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED],
+        due_on__lt=today,
+        late_since__isnull=True,
+    )
+    for order_id in late.values_list("pk", flat=True):
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update()
+                .filter(pk=order_id, late_since__isnull=True, status__in=list(ORDER_ACTIVE))
+                .first()
+            )
+            if order is None:
+                continue
+            order.late_since = order.due_on + timedelta(days=1)
+            order.save(update_fields=["late_since", "updated_at"])
+            _record(order=order, event="order.late", action="late", from_status=order.status)
+            _tell(
+                order=order,
+                title=_("%(title)s is late: it was due on %(due)s")
+                % {"title": order.title, "due": order.due_on.isoformat()},
+            )
+            _emit(
+                order=order,
+                event=WebhookEvent.ORDER_UPDATED,
+                payload=_payload(order, action="late", from_status=order.status),
+            )
+            counts["late"] += 1
+    return counts
