@@ -47,14 +47,24 @@ NEED_SECRET = "内部工艺参数：萃取温度42℃，相比O/A=1.5"
 
 
 def completeness(page):
-    """The percentage shown in the completeness box (swapped in by HTMX as one types)."""
-    bar = page.find("#completeness [role=progressbar]")
-    return int(bar.get_attribute("aria-valuenow"))
+    """The percentage shown in the completeness box (swapped in by HTMX as one types: read in
+    one script, since a found element can be swapped out before its attribute is read)."""
+    page.find("#completeness [role=progressbar]")
+    value = page.driver.execute_script(
+        "const bar = document.querySelector('#completeness [role=progressbar]');"
+        "return bar ? bar.getAttribute('aria-valuenow') : null;"
+    )
+    return int(value) if value is not None else -1
 
 
 def wait_completeness_change(page, before):
-    page.wait().until(lambda d: completeness(page) != before)
-    return completeness(page)
+    """The new percentage, once the swapped box shows one."""
+
+    def changed(_driver):
+        value = completeness(page)
+        return (value,) if value not in (before, -1) else None
+
+    return page.wait().until(changed)[0]
 
 
 def review(page, element_id, decision="approve"):
