@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 import api.catalogue
 import api.conversations
+import api.credit
 import api.deals
 import api.matches
 import api.notifications
@@ -45,6 +46,8 @@ router.register(
 router.register(
     "service-offerings", api.catalogue.ServiceOfferingViewSet, basename="service-offering"
 )
+router.register("credit", api.credit.CreditViewSet, basename="credit")
+router.register("credit-appeals", api.credit.CreditAppealViewSet, basename="credit-appeal")
 
 app_name = "api"
 urlpatterns = [

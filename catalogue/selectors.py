@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import OfferingStatus, ServiceCategory, ServiceOffering
 from catalogue.permissions import provider_kind_allowed
+from credit.models import CreditStanding
 from organizations.models import Organization
 from organizations.selectors import Actor
 from outcomes.models import OutcomeEvent
@@ -103,7 +104,11 @@ def offering_list_public(
     price_kind: str = "",
     query: str = "",
 ) -> QuerySet[ServiceOffering]:
-    """Published offerings, newest first, narrowed by the browse page's filters."""
+    """Published offerings narrowed by the browse page's filters, ranked by their provider's
+    standing — levels A, then B, then C together with providers without enough history (a
+    newcomer is neither rewarded nor buried), then D — and newest first within a rank. The
+    provider's cached standing is annotated for the cards (provider_credit_score,
+    provider_credit_level)."""
     qs = offering_filter(
         ServiceOffering.objects.filter(status=OfferingStatus.PUBLISHED),
         category=category,
@@ -112,7 +117,23 @@ def offering_list_public(
         price_kind=price_kind,
         query=query,
     )
-    return _with_relations(qs).order_by("-published_at", "-id")
+    standing = CreditStanding.objects.filter(organization_id=OuterRef("provider_id"))
+    return (
+        _with_relations(qs)
+        .annotate(
+            provider_credit_score=Subquery(standing.values("score")[:1]),
+            provider_credit_level=Subquery(standing.values("level")[:1]),
+        )
+        .annotate(
+            provider_credit_rank=Case(
+                When(provider_credit_level="A", then=Value(3)),
+                When(provider_credit_level="B", then=Value(2)),
+                When(provider_credit_level="D", then=Value(0)),
+                default=Value(1),
+            )
+        )
+        .order_by("-provider_credit_rank", "-published_at", "-id")
+    )
 
 
 def offering_filter(

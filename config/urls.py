@@ -57,6 +57,7 @@ urlpatterns = [
     path("services/", include("catalogue.urls")),
     path("deals/", include("deals.urls")),
     path("orders/", include("orders.urls")),
+    path("credit/", include("credit.urls")),
     path("cases/", include("cases.urls")),
     path("statistics/", include("analytics.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.

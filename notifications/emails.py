@@ -63,6 +63,10 @@ REASONS = {
         "You receive this e-mail because you are a member of an organization that ordered, "
         "provides or was asked to quote for this service."
     ),
+    Topic.CREDIT: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that appealed its "
+        "credit, or decide credit appeals for your CAST office."
+    ),
 }
 
 

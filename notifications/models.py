@@ -21,6 +21,7 @@ class Notification(models.Model):
         DEAL = "deal", _("deal")
         SERVICE = "service", _("service offering")
         ORDER = "order", _("service order")
+        CREDIT = "credit", _("credit")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -103,6 +103,10 @@ class OutcomeEvent(models.Model):
         SURVEY_ANSWERED = "survey.answered", _("follow-up survey answered")
         # The services market (catalogue).
         OFFERING_PUBLISHED = "offering.published", _("service offering published")
+        # Credit (credit/): an appeal decided by the CAST staff; upheld, the event it names no
+        # longer counts for the appellant (a correction is a new event, never an edit).
+        CREDIT_APPEAL_UPHELD = "credit.appeal_upheld", _("credit: appeal upheld")
+        CREDIT_APPEAL_DISMISSED = "credit.appeal_dismissed", _("credit: appeal dismissed")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=_now)
@@ -132,6 +136,8 @@ class OutcomeEvent(models.Model):
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["region", "occurred_at"]),
             models.Index(fields=["organization", "occurred_at"]),
+            # An organization's standing reads the events naming it on either side (credit).
+            models.Index(fields=["counterpart", "occurred_at"]),
         ]
 
     def __str__(self):

@@ -179,6 +179,7 @@ def _market_rows(conversation, parties, number):
     Dispute.objects.create(
         order=order, opened_by=parties[0], statement="逾期", answer_due_on=timezone.localdate()
     )
+    _credit_rows(parties[1], order)
     QuoteRequest.objects.create(
         buyer=parties[0],
         category=category,
@@ -420,3 +421,21 @@ def test_staff_with_admin_permissions_still_cannot_set_up_an_office(client):
     )
     assert response.status_code == 403
     assert not Organization.objects.filter(name="浙江省科协").exists()
+
+
+def _credit_rows(organization, order):
+    """A standing and an appeal against the event of a lost dispute."""
+    from credit.models import CreditAppeal, CreditStanding
+    from outcomes.models import OutcomeEvent
+
+    CreditStanding.objects.create(
+        organization=organization, score=53, level="C", event_count=6, computed_at=timezone.now()
+    )
+    event = OutcomeEvent.objects.create(
+        name="order.dispute_decided",
+        subject_type="order",
+        subject_id=order.pk,
+        organization=organization,
+        data={"decision": "for_buyer"},
+    )
+    CreditAppeal.objects.create(organization=organization, event=event, statement="买方未提供资料")

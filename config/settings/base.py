@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "notifications",
     "subscriptions",
     "matching",
+    "credit",
     "webhooks",
     "conversations",
     "catalogue",
@@ -161,6 +162,7 @@ SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.conversations import *  # noqa: E402,F403
+from config.settings.integrations.credit import *  # noqa: E402,F403
 from config.settings.integrations.deals import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403

@@ -54,7 +54,8 @@ def test_every_id_route_of_the_web_is_covered():
     assert f"/organizations/{TOO_BIG}/webhooks/{TOO_BIG}/edit/" in WEB_URLS
     assert f"/deals/{TOO_BIG}/" in WEB_URLS
     assert f"/cases/{TOO_BIG}/consent/" in WEB_URLS
-    assert len(WEB_URLS) == 78
+    assert f"/credit/{TOO_BIG}/appeal/" in WEB_URLS
+    assert len(WEB_URLS) == 81
 
 
 @pytest.mark.parametrize("url", WEB_URLS)

@@ -80,6 +80,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.keep_orders_on_time",
         "schedule": crontab(minute="*/15"),
     },
+    # Standings age without new events (credit.tasks).
+    "rebuild-credit": {
+        "task": "credit.tasks.rebuild_credit",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "retry-due-webhooks": {
         "task": "webhooks.tasks.retry_due_webhooks",
         "schedule": crontab(minute="*/5"),
