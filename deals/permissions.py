@@ -9,9 +9,14 @@ from organizations.selectors import Actor
 
 
 def deal_party_organization_id(*, actor: Actor, deal: Deal) -> int | None:
-    """The actor's organization among the two parties, or None."""
+    """The actor's organization among the two parties, or None. A technology manager acts for
+    the party that mandated it on the deal's need or listing."""
     for organization_id in deal.party_ids:
         if organization_id in actor.organization_ids:
+            return organization_id
+    for listing_id in (deal.need_id, deal.listing_id):
+        organization_id = actor.mandated_listings.get(listing_id)
+        if organization_id in deal.party_ids:
             return organization_id
     return None
 

@@ -22,17 +22,28 @@ def deal_list_visible(*, actor: Actor) -> QuerySet[Deal]:
     visible = Q(demand_party_id__in=actor.organization_ids) | Q(
         supply_party_id__in=actor.organization_ids
     )
+    if actor.mandated_listings:
+        visible |= _mandated_q(actor)
     if actor.review_region_ids:
         visible |= Q(region_id__in=actor.review_region_ids)
     return deals.filter(visible)
 
 
+def _mandated_q(actor: Actor) -> Q:
+    """Deals about the listings of a technology manager's mandates (deal_party_organization_id
+    checks the mandating organization is a party)."""
+    listing_ids = list(actor.mandated_listings)
+    return Q(need_id__in=listing_ids) | Q(listing_id__in=listing_ids)
+
+
 def deal_list_own(*, actor: Actor) -> QuerySet[Deal]:
-    """The deals the actor's organizations are parties to."""
-    return deal_list_visible(actor=actor).filter(
-        Q(demand_party_id__in=actor.organization_ids)
-        | Q(supply_party_id__in=actor.organization_ids)
+    """The deals the actor's organizations are parties to, and those it handles by mandate."""
+    own = Q(demand_party_id__in=actor.organization_ids) | Q(
+        supply_party_id__in=actor.organization_ids
     )
+    if actor.mandated_listings:
+        own |= _mandated_q(actor)
+    return deal_list_visible(actor=actor).filter(own)
 
 
 def deal_get(*, actor: Actor, pk: int) -> Deal:

@@ -172,6 +172,14 @@ def _sides(conversation: Conversation) -> tuple[int, int, int | None]:
     return conversation.party_a_id, conversation.party_b_id, None
 
 
+def _talked_about(conversation: Conversation) -> int | None:
+    """The listing the deal is about besides the need: of a match, what the supply side
+    brings (a mandate on it reaches the deal)."""
+    if conversation.match_id is not None and conversation.match.supply_listing_id:
+        return conversation.match.supply_listing_id
+    return conversation.listing_id
+
+
 @transaction.atomic
 def deal_open(
     *,
@@ -203,7 +211,7 @@ def deal_open(
         supply_party_id=supply_id,
         conversation=conversation,
         need_id=need_id,
-        listing_id=conversation.listing_id,
+        listing_id=_talked_about(conversation),
         match_id=conversation.match_id,
         region_id=conversation.region_id,
         field_id=conversation.field_id,

@@ -1,8 +1,10 @@
 import hashlib
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -188,6 +190,97 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organization}"
+
+
+class Mandate(models.Model):
+    """An organization's mandate to a technology manager (技术经理人): within its term, the manager
+    acts for the organization on the listings in its scope and on the deals about them.
+
+    It lives here, beside Membership, because it is part of who may act for an organization
+    (selectors.actor_for reads it); the managers app gives, accepts and ends mandates and
+    computes the commission (base fee + success share of the verified technical-transaction
+    amount, up to the cap) when a deal in scope is registered.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("offered, awaiting the manager")
+        ACTIVE = "active", _("in force")
+        DECLINED = "declined", _("declined by the manager")
+        ENDED = "ended", _("ended")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="mandates",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technology manager"),
+        on_delete=models.CASCADE,
+        related_name="mandates",
+    )
+    listings = models.ManyToManyField(
+        "repositories.Listing", verbose_name=_("listings in scope"), related_name="mandates"
+    )
+    scope_note = models.TextField(_("what the manager is asked to do"), max_length=2000)
+    base_fee = models.DecimalField(
+        _("base service fee (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    success_share = models.DecimalField(
+        _("success share (percent of the technical-transaction amount)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    cap = models.DecimalField(
+        _("commission cap (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    starts_on = models.DateField(_("in force from"))
+    ends_on = models.DateField(_("in force until"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OFFERED
+    )
+    end_note = models.TextField(_("why it ended"), blank=True, max_length=1000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
+        indexes = [models.Index(fields=["manager", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="mandate_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.manager} @ {self.organization}"
+
+    def is_in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.status == self.Status.ACTIVE and self.starts_on <= on <= self.ends_on
 
 
 class ApiToken(models.Model):

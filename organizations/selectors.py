@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from organizations.models import ApiToken, Membership, Organization
+from organizations.models import ApiToken, Mandate, Membership, Organization
 from taxonomy.models import Region
 from taxonomy.selectors import within_regions_q
 
@@ -175,6 +177,23 @@ class Actor:
     def can_review_region(self, region_id):
         return self.is_superuser or region_id in self.review_region_ids
 
+    @cached_property
+    def mandated_listings(self) -> dict[int, int]:
+        """A technology manager's mandates in force: listing id → the mandating organization's
+        id; the manager acts for that organization on those listings and the deals about them.
+        Read when first needed (most requests never ask). A token never has any: it acts for
+        its own organization."""
+        if self.via_token or not self.is_authenticated:
+            return {}
+        return _mandated_listings(self.user)
+
+    def acts_for_listing(self, listing) -> bool:
+        """A member of the listing's organization, or its technology manager by mandate."""
+        return (
+            listing.organization_id in self.organization_ids
+            or self.mandated_listings.get(listing.pk) == listing.organization_id
+        )
+
 
 def _review_region_ids(offices):
     region_ids = set()
@@ -231,6 +250,19 @@ def actor_for(*, user, token: ApiToken | None = None) -> Actor:
         review_region_ids=_review_region_ids(offices),
         is_superuser=user.is_superuser,
     )
+
+
+def _mandated_listings(user) -> dict[int, int]:
+    """The listings in scope of the user's mandates in force today."""
+    today = timezone.localdate()
+    rows = Mandate.listings.through.objects.filter(
+        mandate__manager=user,
+        mandate__status=Mandate.Status.ACTIVE,
+        mandate__starts_on__lte=today,
+        mandate__ends_on__gte=today,
+        mandate__organization__status=Organization.Status.VERIFIED,
+    ).values_list("listing_id", "mandate__organization_id")
+    return dict(rows)
 
 
 def _is_active_office(organization):

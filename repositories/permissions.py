@@ -25,9 +25,18 @@ def listing_is_own(*, actor: Actor, listing: Listing) -> bool:
     return listing.organization_id in actor.organization_ids
 
 
+def listing_can_manage(*, actor: Actor, listing: Listing) -> bool:
+    """Its owner's members and, by mandate, the owner's technology manager: they edit, submit
+    and re-confirm it and decide who may see its details. Closing and deleting it stay with
+    the owner's members (listing_is_own)."""
+    return actor.acts_for_listing(listing)
+
+
 def listing_can_edit(*, actor: Actor, listing: Listing) -> bool:
-    """Its owner, until it is closed; the same holds for its attachments."""
-    return listing_is_own(actor=actor, listing=listing) and listing.status != ListingStatus.CLOSED
+    """Who manages it, until it is closed; the same holds for its attachments."""
+    return (
+        listing_can_manage(actor=actor, listing=listing) and listing.status != ListingStatus.CLOSED
+    )
 
 
 def listing_has_revision_for_review(listing: Listing) -> bool:
@@ -50,7 +59,7 @@ def listing_can_review(*, actor: Actor, listing: Listing) -> bool:
 def listing_can_follow_review(*, actor: Actor, listing: Listing) -> bool:
     """Its history, completeness hints and pending revision: the owner and the region's
     reviewers."""
-    return listing_is_own(actor=actor, listing=listing) or actor.can_review_region(
+    return listing_can_manage(actor=actor, listing=listing) or actor.can_review_region(
         listing.region_id
     )
 

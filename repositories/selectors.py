@@ -58,6 +58,8 @@ def listing_visibility_q(*, actor: Actor) -> Q:
     visible = _live_q()
     if actor.organization_ids:
         visible |= Q(organization_id__in=actor.organization_ids)
+    if actor.mandated_listings:
+        visible |= Q(pk__in=list(actor.mandated_listings))
     if actor.review_region_ids:
         visible |= Q(region_id__in=actor.review_region_ids, status__in=REVIEWER_STATUSES)
     return visible

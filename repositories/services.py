@@ -44,6 +44,7 @@ from repositories.models import (
 from repositories.permissions import (
     listing_can_act_for,
     listing_can_edit,
+    listing_can_manage,
     listing_can_review,
     listing_has_revision_for_review,
     listing_is_awaiting_review,
@@ -407,7 +408,7 @@ def _pending_update(*, listing, actor, data, cooperation_modes, societies):
 
 @transaction.atomic
 def listing_submit(*, listing: Listing, actor: Actor) -> Listing:
-    if not listing_is_own(actor=actor, listing=listing):
+    if not listing_can_manage(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot submit this listing."))
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
         raise ValidationError(_("Only drafts and returned listings can be submitted."))
@@ -515,7 +516,7 @@ def listing_needs_reconfirmation(listing: Listing) -> bool:
 @transaction.atomic
 def listing_reconfirm(*, listing: Listing, actor: Actor) -> Listing:
     """The owner confirms the listing is still current: a new validity period starts."""
-    if not listing_is_own(actor=actor, listing=listing):
+    if not listing_can_manage(actor=actor, listing=listing):
         raise PermissionDenied(_("You cannot re-confirm this listing."))
     if not listing_needs_reconfirmation(listing):
         raise ValidationError(_("Re-confirmation opens 30 days before the listing expires."))
@@ -654,7 +655,7 @@ def access_request_create(
 def access_request_decide(
     *, access_request: DetailAccessRequest, actor: Actor, grant: bool
 ) -> DetailAccessRequest:
-    if not listing_is_own(actor=actor, listing=access_request.listing):
+    if not listing_can_manage(actor=actor, listing=access_request.listing):
         raise PermissionDenied(_("Only the listing's owner can decide."))
     if access_request.status != DetailAccessRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))

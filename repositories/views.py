@@ -28,6 +28,7 @@ from repositories.models import (
 from repositories.permissions import (
     listing_can_edit,
     listing_can_follow_review,
+    listing_can_manage,
     listing_can_review,
     listing_can_see_details,
     listing_is_own,
@@ -101,12 +102,14 @@ def listing_detail(request, kind, pk):
     can_edit = listing_can_edit(actor=actor, listing=listing)
     can_see_details = listing_can_see_details(actor=actor, listing=listing)
     attachments = [a for a in listing.attachments.all() if can_see_details or not a.is_confidential]
-    is_owner = listing_is_own(actor=actor, listing=listing)
+    is_owner = listing_can_manage(actor=actor, listing=listing)
     context = {
         "listing": listing,
         "kind": kind,
         "can_edit": can_edit,
         "is_owner": is_owner,
+        # Its technology manager: closing and deleting it stay with the owner's members.
+        "by_mandate": is_owner and not listing_is_own(actor=actor, listing=listing),
         "can_review": listing_can_review(actor=actor, listing=listing),
         "can_see_details": can_see_details,
         "attachments": attachments,
@@ -196,7 +199,9 @@ def listing_edit(request, kind, pk):
         request.POST or None,
         instance=revised,
         initial={"cooperation_modes": modes, "societies": societies},
-        organizations=_my_organizations(request),
+        # Its technology manager edits it too, in its owner's name.
+        organizations=_my_organizations(request)
+        | Organization.objects.filter(pk=listing.organization_id),
     )
     if request.method == "POST" and form.is_valid():
         data, relations = form.service_arguments()
