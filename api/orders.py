@@ -1,7 +1,10 @@
 """REST API for service orders: /api/v1/quote-requests/ and /api/v1/orders/ — everything a
 provider does (see requests, quote, accept, deliver, answer a dispute) and everything a buyer
 does (ask for quotes, order an offering, accept a quote or a delivery, dispute, review), so an
-agency's own system can take orders with its organization's API token.
+agency's own system can take orders with its organization's API token. An order's milestones
+are planned, delivered and accepted under /api/v1/orders/{id}/milestones/; innovation vouchers
+(创新券) are issued by a CAST office at /api/v1/vouchers/ and paid on orders at
+/api/v1/voucher-redemptions/ (money is recorded, never moved).
 
 The same object permissions as the web pages (orders.permissions, orders.selectors): the two
 parties' members, or a party's API token, read an order and take the parties' steps; the CAST
@@ -14,7 +17,11 @@ quotes. Writing needs a token's `write` scope, except the staff's decisions, whi
 Every write runs through orders.services, so the API and the web refuse the same things with
 the same messages: a step the status does not allow is a field error on "status" (400), one the
 actor may not take 403. The programs of the parties hear of each change by webhook (order.*,
-quote.*, dispute.*).
+quote.*, dispute.*, voucher.redemption_decided).
+
+A voucher is seen by the office that issued it and the enterprise that holds it; a payment with
+one also by the provider of the order it pays. Issuing, revoking and deciding payments need an
+office token's `review` scope.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,7 +32,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -50,19 +62,34 @@ from orders.models import (
     Dispute,
     Order,
     OrderHistory,
+    OrderMilestone,
     OrderStatus,
     Quote,
     QuoteRequest,
     Review,
+    Voucher,
+    VoucherRedemption,
 )
 from orders.selectors import (
+    milestone_available_actions,
+    milestone_list,
     order_available_actions,
     order_list_visible,
+    order_redemptions,
     quote_list_for,
     quote_request_list_visible,
+    redemption_list_visible,
     review_list_visible,
+    voucher_list_visible,
 )
-from orders.transitions import ACTION_LABELS, TRANSITIONS, Action, Who
+from orders.transitions import (
+    ACTION_LABELS,
+    MILESTONE_ACTION_LABELS,
+    TRANSITIONS,
+    Action,
+    MilestoneAction,
+    Who,
+)
 from organizations.models import ApiToken, Organization
 from repositories.models import Listing
 
@@ -79,6 +106,16 @@ QuoteRequestStatusField = _choice_field(QuoteRequest.Status.choices, "QuoteReque
 QuoteStatusField = _choice_field(Quote.Status.choices, "QuoteStatusEnum")
 DisputeDecisionField = _choice_field(
     [("", ""), *Dispute.Decision.choices], "DisputeDecisionOrBlankEnum", blank=True
+)
+
+OrderMilestoneStatusField = _choice_field(OrderMilestone.Status.choices, "OrderMilestoneStatusEnum")
+OrderMilestoneActionField = _choice_field(
+    [(action.value, MILESTONE_ACTION_LABELS[action]) for action in MilestoneAction],
+    "OrderMilestoneActionEnum",
+)
+VoucherStatusField = _choice_field(Voucher.Status.choices, "VoucherStatusEnum")
+RedemptionStatusField = _choice_field(
+    VoucherRedemption.Status.choices, "VoucherRedemptionStatusEnum"
 )
 
 OrderSideField = _choice_field(
@@ -224,10 +261,15 @@ class DeliveryFileSerializer(serializers.ModelSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     files = serializers.SerializerMethodField()
+    milestone = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The milestone it delivers; null for the whole order."),
+    )
 
     class Meta:
         model = Delivery
-        fields = ["id", "note", "files", "created_at"]
+        fields = ["id", "milestone", "note", "files", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(DeliveryFileSerializer(many=True))
@@ -265,6 +307,72 @@ class OrderReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = Review
         fields = ["id", "reviewer", "reviewee", "rating", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class OrderMilestoneSerializer(serializers.ModelSerializer):
+    status = OrderMilestoneStatusField(read_only=True)
+    available_actions = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The milestone's steps you may take now (POST …/deliver/ or …/review/)."
+        )
+    )
+
+    class Meta:
+        model = OrderMilestone
+        fields = [
+            "id",
+            "position",
+            "title",
+            "amount",
+            "due_on",
+            "status",
+            "delivered_at",
+            "sent_back_note",
+            "accepted_at",
+            "available_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=OrderMilestoneActionField()))
+    def get_available_actions(self, milestone):
+        actor, order = self.context.get("actor"), self.context.get("order")
+        if actor is None or order is None:
+            return []
+        return [
+            str(action)
+            for action in milestone_available_actions(actor=actor, order=order, milestone=milestone)
+        ]
+
+
+class VoucherRefSerializer(serializers.ModelSerializer):
+    issued_by = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Voucher
+        fields = ["id", "number", "issued_by"]
+        read_only_fields = fields
+
+
+class VoucherPaymentSerializer(serializers.ModelSerializer):
+    """What a voucher pays of an order."""
+
+    voucher = VoucherRefSerializer(read_only=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = RedemptionStatusField(read_only=True)
+
+    class Meta:
+        model = VoucherRedemption
+        fields = [
+            "id",
+            "voucher",
+            "order",
+            "amount",
+            "status",
+            "created_at",
+            "decided_at",
+            "decision_note",
+        ]
         read_only_fields = fields
 
 
@@ -351,16 +459,42 @@ class OrderDetailSerializer(OrderSerializer):
             "The steps you may take now (POST …/transition/); their checks still run then."
         )
     )
+    milestones = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The work in steps, each delivered and accepted on its own; the order is delivered "
+            "as a whole once each is accepted."
+        )
+    )
+    voucher_payments = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "What innovation vouchers pay of the price, verified by the issuing CAST office "
+            "(recorded, never moved)."
+        )
+    )
 
     class Meta(OrderSerializer.Meta):
         fields = [
             *OrderSerializer.Meta.fields,
+            "milestones",
+            "voucher_payments",
             "deliveries",
             "disputes",
             "reviews",
             "available_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OrderMilestoneSerializer(many=True))
+    def get_milestones(self, order):
+        return OrderMilestoneSerializer(
+            milestone_list(order=order),
+            many=True,
+            context={"actor": self.context["actor"], "order": order},
+        ).data
+
+    @extend_schema_field(VoucherPaymentSerializer(many=True))
+    def get_voucher_payments(self, order):
+        return VoucherPaymentSerializer(order_redemptions(order=order), many=True).data
 
     @extend_schema_field(DeliverySerializer(many=True))
     def get_deliveries(self, order):
@@ -511,6 +645,46 @@ class WriteOrderReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
 
 
+class OrderMilestoneWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    due_on = serializers.DateField(help_text=gettext_lazy("By the order's due date."))
+    amount = _price(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Yuan, due on acceptance; all the milestones' amounts stay within the order's price."
+        ),
+    )
+
+
+class DeliverOrderMilestoneSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, help_text=gettext_lazy("What is delivered.")
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=services.MAX_FILES_PER_DELIVERY,
+        help_text=gettext_lazy(
+            "As multipart/form-data: PDF, Office documents or images, checked by their content."
+        ),
+    )
+
+
+class ReviewOrderMilestoneSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(
+        help_text=gettext_lazy("false sends it back to be delivered again.")
+    )
+    note = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=2000,
+        help_text=gettext_lazy("What is missing: required to send it back."),
+    )
+
+
 # --- the views -----------------------------------------------------------------------------
 
 
@@ -548,7 +722,7 @@ def _serves(actor, data) -> dict:
 
 _PATH_IDS = {
     name: OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH)
-    for name in ("quote_id", "file_id")
+    for name in ("quote_id", "file_id", "milestone_id")
 }
 
 
@@ -789,11 +963,29 @@ class OrderViewSet(
     serializer_class = OrderSerializer
     permission_classes = [IsAuthenticated]
     filterset_class = OrderFilter
+    conflict_actions = ("milestone_delete",)
     ordering_fields = ["created_at", "due_on", "updated_at"]
     ordering = ["-created_at", "-id"]
 
     def scope_queryset(self, actor):
         return order_list_visible(actor=actor).select_related("region")
+
+    def _milestone(self, order, milestone_id) -> OrderMilestone:
+        pk = parse_id(milestone_id)
+        milestone = OrderMilestone.objects.filter(pk=pk, order=order).first() if pk else None
+        if milestone is None:
+            raise exceptions.NotFound()
+        return milestone
+
+    def _milestone_response(self, order, milestone, code=status.HTTP_200_OK):
+        milestone.refresh_from_db()
+        order.refresh_from_db()
+        return Response(
+            OrderMilestoneSerializer(
+                milestone, context={"actor": self.get_actor(), "order": order}
+            ).data,
+            code,
+        )
 
     def get_permissions(self):
         return [
@@ -950,3 +1142,424 @@ class OrderViewSet(
         if delivered is None:
             raise exceptions.NotFound()
         return upload_private_response(delivered.file, filename=delivered.name)
+
+    # --- milestones --------------------------------------------------------------------------
+
+    @extend_schema(request=OrderMilestoneWriteSerializer, responses={201: OrderMilestoneSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def milestones(self, request, pk=None):
+        """Add a milestone to the plan (either party, while the order awaits acceptance or is
+        in progress and none is delivered yet). The amounts stay within the order's price, each
+        milestone is due by the order's date. The other side's programs hear of it by the
+        webhook `order.milestone_updated`."""
+        order = self.get_object()
+        body = OrderMilestoneWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        milestone = services.milestone_save(
+            actor=self.get_actor(), order=order, **body.validated_data
+        )
+        return self._milestone_response(order, milestone, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[_PATH_IDS["milestone_id"]],
+        request=OrderMilestoneWriteSerializer,
+        responses=OrderMilestoneSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path=r"milestones/(?P<milestone_id>[0-9]+)",
+        url_name="milestone",
+        filter_backends=[],
+    )
+    def milestone(self, request, pk=None, milestone_id=None):
+        """Change a milestone of the plan (the parties, before any is delivered)."""
+        return self._save_milestone(request, milestone_id, partial=False)
+
+    @extend_schema(
+        parameters=[_PATH_IDS["milestone_id"]],
+        request=OrderMilestoneWriteSerializer,
+        responses=OrderMilestoneSerializer,
+    )
+    @milestone.mapping.patch
+    def milestone_partial(self, request, pk=None, milestone_id=None):
+        """Change some of a milestone's fields (the parties, before any is delivered)."""
+        return self._save_milestone(request, milestone_id, partial=True)
+
+    def _save_milestone(self, request, milestone_id, *, partial):
+        order = self.get_object()
+        milestone = self._milestone(order, milestone_id)
+        body = OrderMilestoneWriteSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        milestone = services.milestone_save(
+            actor=self.get_actor(), order=order, milestone=milestone, **body.validated_data
+        )
+        return self._milestone_response(order, milestone)
+
+    @extend_schema(
+        parameters=[_PATH_IDS["milestone_id"]],
+        request=None,
+        responses={204: OpenApiResponse(description=gettext_lazy("Deleted."))},
+    )
+    @milestone.mapping.delete
+    def milestone_delete(self, request, pk=None, milestone_id=None):
+        """Remove a milestone from the plan (the parties; 409 once one is delivered or the
+        order is past its work)."""
+        order = self.get_object()
+        milestone = self._milestone(order, milestone_id)
+        try:
+            services.milestone_delete(actor=self.get_actor(), milestone=milestone)
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[_PATH_IDS["milestone_id"]],
+        request={
+            "application/json": DeliverOrderMilestoneSerializer,
+            "multipart/form-data": DeliverOrderMilestoneSerializer,
+        },
+        responses=OrderMilestoneSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"milestones/(?P<milestone_id>[0-9]+)/deliver",
+        url_name="milestone-deliver",
+        filter_backends=[],
+    )
+    def milestone_deliver(self, request, pk=None, milestone_id=None):
+        """The provider delivers a milestone (to be delivered, or sent back) while the order is
+        in progress, with a note and files. The buyer is told, its programs by the webhook
+        `order.milestone_updated`. A step out of turn is a field error on "status"; one taken
+        by the buyer, 403."""
+        order = self.get_object()
+        milestone = self._milestone(order, milestone_id)
+        body = DeliverOrderMilestoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        milestone = services.milestone_step(
+            actor=self.get_actor(),
+            milestone=milestone,
+            action=MilestoneAction.DELIVER,
+            note=body.validated_data["note"],
+            files=body.validated_data["files"],
+        )
+        return self._milestone_response(order, milestone)
+
+    @extend_schema(
+        parameters=[_PATH_IDS["milestone_id"]],
+        request=ReviewOrderMilestoneSerializer,
+        responses=OrderMilestoneSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"milestones/(?P<milestone_id>[0-9]+)/review",
+        url_name="milestone-review",
+        filter_backends=[],
+    )
+    def milestone_review(self, request, pk=None, milestone_id=None):
+        """The buyer accepts a delivered milestone, or sends it back saying what is missing.
+        The provider is told, its programs by the webhook `order.milestone_updated`."""
+        order = self.get_object()
+        milestone = self._milestone(order, milestone_id)
+        body = ReviewOrderMilestoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        accept = body.validated_data["accept"]
+        milestone = services.milestone_step(
+            actor=self.get_actor(),
+            milestone=milestone,
+            action=MilestoneAction.ACCEPT if accept else MilestoneAction.SEND_BACK,
+            note=body.validated_data["note"],
+        )
+        return self._milestone_response(order, milestone)
+
+
+# --- innovation vouchers -------------------------------------------------------------------
+
+
+class VoucherSerializer(serializers.ModelSerializer):
+    issued_by = OrganizationRefSerializer(read_only=True)
+    holder = OrganizationRefSerializer(read_only=True)
+    status = VoucherStatusField(read_only=True)
+    balance = serializers.DecimalField(
+        max_digits=PRICE_MAX_DIGITS,
+        decimal_places=2,
+        read_only=True,
+        help_text=gettext_lazy(
+            "Yuan left: the amount less what pending and verified payments hold."
+        ),
+    )
+    expired = serializers.SerializerMethodField(help_text=gettext_lazy("Past its last valid day."))
+    categories = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy("The service categories it pays for; empty: any."),
+    )
+    url = serializers.SerializerMethodField(help_text=gettext_lazy("The voucher's page."))
+
+    class Meta:
+        model = Voucher
+        fields = [
+            "id",
+            "number",
+            "issued_by",
+            "holder",
+            "amount",
+            "balance",
+            "valid_from",
+            "valid_until",
+            "expired",
+            "categories",
+            "status",
+            "note",
+            "revoked_at",
+            "revoke_note",
+            "created_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_expired(self, voucher) -> bool:
+        return voucher.is_expired()
+
+    def get_url(self, voucher) -> str:
+        return voucher.get_absolute_url()
+
+
+class RedemptionSerializer(VoucherPaymentSerializer):
+    order_title = serializers.CharField(source="order.title", read_only=True)
+    buyer = OrganizationRefSerializer(source="order.buyer", read_only=True)
+    provider = OrganizationRefSerializer(source="order.provider", read_only=True)
+    order_status = OrderStatusField(source="order.status", read_only=True)
+
+    class Meta(VoucherPaymentSerializer.Meta):
+        fields = [
+            *VoucherPaymentSerializer.Meta.fields,
+            "order_title",
+            "order_status",
+            "buyer",
+            "provider",
+        ]
+        read_only_fields = fields
+
+
+class IssueVoucherSerializer(serializers.Serializer):
+    office = _id(required=False, help_text=_ORGANIZATION_HELP)
+    holder = _id(help_text=gettext_lazy("The enterprise's organization id."))
+    amount = _price(help_text=gettext_lazy("Yuan."))
+    valid_from = serializers.DateField(
+        required=False, allow_null=True, help_text=gettext_lazy("Today when left out.")
+    )
+    valid_until = serializers.DateField()
+    categories = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        required=False,
+        queryset=ServiceCategory.objects.all(),
+        help_text=gettext_lazy("The service categories' codes it pays for; none: any."),
+    )
+    number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=gettext_lazy("The office's own number; one is made up when left out."),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RevokeVoucherSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text=gettext_lazy("Why it is revoked."))
+
+
+class ApplyVoucherSerializer(serializers.Serializer):
+    order = _id(help_text=gettext_lazy("Your organization's order (as the buyer)."))
+    voucher = _id(help_text=gettext_lazy("A voucher your organization holds."))
+    amount = _price(help_text=gettext_lazy("Yuan of the order's price the voucher pays."))
+
+
+class DecideRedemptionSerializer(serializers.Serializer):
+    verify = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "true verifies the payment (once the order is completed); false rejects it and "
+            "the amount returns to the voucher."
+        )
+    )
+    note = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=2000,
+        help_text=gettext_lazy("Why: required to reject."),
+    )
+
+
+class VoucherFilter(filters.FilterSet):
+    role = filters.ChoiceFilter(
+        choices=[("issued", gettext_lazy("issued")), ("held", gettext_lazy("held"))],
+        method="filter_role",
+        label=gettext_lazy("issued: by your office; held: by your organization"),
+    )
+    status = filters.ChoiceFilter(choices=Voucher.Status.choices)
+
+    class Meta:
+        model = Voucher
+        fields = ["role", "status"]
+
+    def filter_role(self, queryset, name, value):
+        field = "issued_by_id__in" if value == "issued" else "holder_id__in"
+        return queryset.filter(**{field: self.request.actor_ids})
+
+
+class VoucherViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Innovation vouchers (创新券) your CAST office issued or your enterprise holds, with what
+    is left of each; the newest first.
+
+    A verified CAST office grants an enterprise of its region (or a city below it) an amount it
+    pays service orders with (POST /api/v1/voucher-redemptions/); the office verifies each
+    payment once the order is completed. Money is recorded, never moved.
+    """
+
+    serializer_class = VoucherSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = VoucherFilter
+    conflict_actions = ("revoke",)
+    token_scope_by_action = {"create": ApiToken.Scope.REVIEW, "revoke": ApiToken.Scope.REVIEW}
+    ordering_fields = ["created_at", "valid_until"]
+    ordering = ["-created_at", "-id"]
+
+    def scope_queryset(self, actor):
+        return voucher_list_visible(actor=actor).prefetch_related("categories")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.actor_ids = self.get_actor().organization_ids
+
+    def _respond(self, voucher, code=status.HTTP_200_OK):
+        voucher = self.scope_queryset(self.get_actor()).get(pk=voucher.pk)
+        return Response(VoucherSerializer(voucher).data, code)
+
+    @extend_schema(request=IssueVoucherSerializer, responses={201: VoucherSerializer})
+    def create(self, request, *args, **kwargs):
+        """The office issues a voucher to a verified enterprise of its region (a token needs
+        the `review` scope). The enterprise is told."""
+        actor = self.get_actor()
+        body = IssueVoucherSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        office = _organization(actor, data.pop("office", None), "office")
+        holder = Organization.objects.filter(pk=data.pop("holder")).first()
+        if holder is None:
+            raise exceptions.ValidationError({"holder": [_("No organization has this id.")]})
+        voucher = services.voucher_issue(
+            actor=actor,
+            office=office,
+            holder=holder,
+            categories=data.pop("categories", []),
+            **data,
+        )
+        return self._respond(voucher, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RevokeVoucherSerializer, responses=VoucherSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def revoke(self, request, pk=None):
+        """The issuing office revokes the voucher: it pays nothing more (409 if revoked
+        already). Payments already applied are still verified or rejected."""
+        voucher = self.get_object()
+        body = RevokeVoucherSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            voucher = services.voucher_revoke(
+                actor=self.get_actor(), voucher=voucher, note=body.validated_data["note"]
+            )
+        except DjangoValidationError as error:
+            if "note" in getattr(error, "error_dict", {}):
+                raise
+            raise Conflict(" ".join(error.messages)) from error
+        return self._respond(voucher)
+
+
+class RedemptionFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=VoucherRedemption.Status.choices)
+    voucher = filters.NumberFilter(field_name="voucher_id")
+    order = filters.NumberFilter(field_name="order_id")
+
+    class Meta:
+        model = VoucherRedemption
+        fields = ["status", "voucher", "order"]
+
+
+class VoucherRedemptionViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Payments with innovation vouchers: on the vouchers your office issued or your
+    enterprise holds, and on the orders your organization provides; the newest first.
+
+    The buyer pays part of its open order with a voucher it holds (within the voucher's balance
+    and the order's price); the issuing office verifies the payment once the order is completed
+    or rejects it, and the amount returns to the voucher. Both parties' programs hear of the
+    decision by the webhook `voucher.redemption_decided`.
+    """
+
+    serializer_class = RedemptionSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = RedemptionFilter
+    token_scope_by_action = {"decide": ApiToken.Scope.REVIEW}
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def scope_queryset(self, actor):
+        return redemption_list_visible(actor=actor)
+
+    def _respond(self, redemption, code=status.HTTP_200_OK):
+        redemption = self.scope_queryset(self.get_actor()).get(pk=redemption.pk)
+        return Response(RedemptionSerializer(redemption).data, code)
+
+    @extend_schema(request=ApplyVoucherSerializer, responses={201: RedemptionSerializer})
+    def create(self, request, *args, **kwargs):
+        """The buyer pays part of its order with a voucher it holds. Refused with a field
+        error: an amount above the voucher's balance or the rest of the order's price, an
+        expired or revoked voucher, one of another category, a closed order."""
+        actor = self.get_actor()
+        body = ApplyVoucherSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        order = order_list_visible(actor=actor).filter(pk=data["order"]).first()
+        if order is None:
+            raise exceptions.ValidationError(
+                {"order": [_("No order with this id is among those you may see.")]}
+            )
+        voucher = voucher_list_visible(actor=actor).filter(pk=data["voucher"]).first()
+        if voucher is None:
+            raise exceptions.ValidationError(
+                {"voucher": [_("No voucher with this id is among those you may see.")]}
+            )
+        redemption = services.voucher_apply(
+            actor=actor, order=order, voucher=voucher, amount=data["amount"]
+        )
+        return self._respond(redemption, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecideRedemptionSerializer, responses=RedemptionSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def decide(self, request, pk=None):
+        """The issuing office verifies the payment (once the order is completed) or rejects it
+        with its reasons (a token needs the `review` scope). Deciding twice is a field error on
+        "status"."""
+        redemption = self.get_object()
+        body = DecideRedemptionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        redemption = services.redemption_decide(
+            actor=self.get_actor(), redemption=redemption, **body.validated_data
+        )
+        return self._respond(redemption)

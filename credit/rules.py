@@ -61,6 +61,8 @@ SCORED_NAMES = frozenset(
         N.ORDER_REVIEWED,
         N.DEAL_MILESTONE_ACCEPTED,
         N.DEAL_MILESTONE_REJECTED,
+        N.ORDER_MILESTONE_ACCEPTED,
+        N.ORDER_MILESTONE_SENT_BACK,
         N.DEAL_REGISTRATION_VERIFIED,
         N.DEAL_TERMINATED,
         N.DEAL_COMPLETED,
@@ -129,6 +131,10 @@ def effects_of(event: OutcomeEvent) -> list[Effect]:
         effects.append(Effect(supply, MILESTONE_ACCEPTED, _("Contract milestone accepted")))
     elif name == N.DEAL_MILESTONE_REJECTED and supply:
         effects.append(Effect(supply, MILESTONE_SENT_BACK, _("Contract milestone sent back")))
+    elif name == N.ORDER_MILESTONE_ACCEPTED and provider:
+        effects.append(Effect(provider, MILESTONE_ACCEPTED, _("Order milestone accepted")))
+    elif name == N.ORDER_MILESTONE_SENT_BACK and provider:
+        effects.append(Effect(provider, MILESTONE_SENT_BACK, _("Order milestone sent back")))
     elif name == N.DEAL_REGISTRATION_VERIFIED:
         for party in (demand, supply):
             if party:

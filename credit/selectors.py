@@ -48,7 +48,7 @@ class Group:
 
 @dataclass
 class Standing:
-    organization_id: int
+    organization_id: int | None
     computed_at: datetime
     score: float | None
     level: str

@@ -11,7 +11,14 @@ from catalogue.models import OfferingStatus, ServiceCategory, ServiceOffering
 from conversations.forms import MultipleFileField
 from deals.forms import DateInput
 from deals.models import Deal
-from orders.models import PRICE_MAX_DIGITS, TEXT_MAX_LENGTH, Quote, QuoteRequest
+from orders.models import (
+    PRICE_MAX_DIGITS,
+    TEXT_MAX_LENGTH,
+    OrderMilestone,
+    Quote,
+    QuoteRequest,
+    Voucher,
+)
 from orders.services import NOTE_MAX_LENGTH
 from organizations.models import Organization
 from repositories.models import Listing
@@ -240,4 +247,159 @@ class ReviewForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+
+class MilestoneForm(forms.ModelForm):
+    amount = _price_field(_("amount on acceptance (yuan)"))
+
+    class Meta:
+        model = OrderMilestone
+        fields = ["title", "due_on", "amount"]
+        widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = False
+        self.fields["amount"].help_text = _(
+            "Optional: the part of the price that falls due when the buyer accepts it."
+        )
+
+
+class MilestoneDeliverForm(forms.Form):
+    note = forms.CharField(
+        label=_("what is delivered"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what is delivered.")},
+    )
+    files = MultipleFileField(
+        label=_("delivered files"),
+        required=False,
+        help_text=_("PDF, Office documents or images."),
+    )
+
+
+class MilestoneReviewForm(forms.Form):
+    ACCEPT, SEND_BACK = "accept", "send_back"
+    decision = forms.ChoiceField(
+        choices=[(ACCEPT, _("accept")), (SEND_BACK, _("send back"))], widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        label=_("what is missing"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to send it back: say what is missing."),
+    )
+
+
+# --- innovation vouchers -------------------------------------------------------------------
+
+
+class VoucherIssueForm(forms.Form):
+    """The office picks an enterprise of its region; the service checks the region again."""
+
+    office = forms.ModelChoiceField(
+        label=_("issuing CAST office"), queryset=Organization.objects.none(), empty_label=None
+    )
+    holder = forms.ModelChoiceField(
+        label=_("enterprise"),
+        queryset=Organization.objects.none(),
+        empty_label=_("— choose —"),
+        error_messages={"required": _("Choose the enterprise the voucher is granted to.")},
+    )
+    amount = _price_field(_("amount (yuan)"))
+    valid_from = forms.DateField(
+        label=_("valid from"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Left empty: today."),
+    )
+    valid_until = forms.DateField(label=_("valid until"), widget=DateInput())
+    categories = forms.ModelMultipleChoiceField(
+        label=_("service categories it pays for"),
+        required=False,
+        queryset=ServiceCategory.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: any service category."),
+    )
+    number = forms.CharField(
+        label=_("voucher number"),
+        required=False,
+        max_length=32,
+        help_text=_("The number on the office's own voucher, if it has one; else one is made."),
+    )
+    note = forms.CharField(
+        label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, offices, holders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        if offices.count() == 1:
+            # One office: it issues, whether or not the hidden field came back.
+            self.fields["office"].widget = forms.HiddenInput()
+            self.fields["office"].initial = offices.first().pk
+            self.fields["office"].required = False
+            self.only_office = offices.first()
+        else:
+            self.only_office = None
+        self.fields["holder"].queryset = holders
+        self.fields["holder"].widget.attrs.update(
+            {"data-picker": "search", "data-no-results": _("No enterprise found.")}
+        )
+
+    def clean_office(self):
+        return self.cleaned_data.get("office") or self.only_office
+
+
+class VoucherRevokeForm(forms.Form):
+    note = forms.CharField(
+        label=_("why it is revoked"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the voucher is revoked.")},
+    )
+
+
+class VoucherApplyForm(forms.Form):
+    """The buyer's vouchers, all of them: the service says why one cannot pay (expired, spent,
+    another category) in words, not a bare "not a valid choice"."""
+
+    voucher = forms.ModelChoiceField(
+        label=_("innovation voucher"),
+        queryset=Voucher.objects.none(),
+        empty_label=_("— choose —"),
+        error_messages={"required": _("Choose the voucher to pay with.")},
+    )
+    amount = _price_field(_("amount to pay with it (yuan)"))
+
+    def __init__(self, *args, vouchers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["voucher"].queryset = vouchers
+        self.fields["voucher"].label_from_instance = lambda voucher: (
+            _("%(number)s · %(balance)s yuan left, until %(until)s")
+            % {
+                "number": voucher.number,
+                "balance": f"{getattr(voucher, 'balance', voucher.amount):,.2f}",
+                "until": voucher.valid_until.isoformat(),
+            }
+        )
+
+
+class RedemptionDecisionForm(forms.Form):
+    VERIFY, REJECT = "verify", "reject"
+    decision = forms.ChoiceField(
+        choices=[(VERIFY, _("verify")), (REJECT, _("reject"))], widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        label=_("note on the decision"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to reject: say why."),
     )

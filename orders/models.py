@@ -1,5 +1,5 @@
-"""Service orders: requests for quotes, quotes, orders with their deliveries, disputes and the
-parties' double-blind reviews.
+"""Service orders: requests for quotes, quotes, orders with their milestones and deliveries,
+disputes, the parties' double-blind reviews, and innovation vouchers (创新券) paid on orders.
 
 A buyer orders a provider's offering (catalogue.ServiceOffering), or asks chosen or all
 providers for quotes; an accepted quote becomes an order. An order's status only changes through
@@ -18,6 +18,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -355,10 +356,64 @@ def order_file_path(instance, filename):
     return f"orders/{uuid.uuid4().hex}.{extension}"
 
 
+class OrderMilestone(models.Model):
+    """A step of the order's work: the provider delivers it, the buyer accepts it or sends it
+    back with what is missing. Planned by either party before any is delivered; the order is
+    delivered as a whole once every milestone is accepted. Its steps are the table in
+    orders.transitions (MILESTONE_TRANSITIONS)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("order milestone", "to be delivered")
+        DELIVERED = "delivered", pgettext_lazy("order milestone", "delivered, awaiting acceptance")
+        ACCEPTED = "accepted", pgettext_lazy("order milestone", "accepted")
+        SENT_BACK = "sent_back", pgettext_lazy("order milestone", "sent back")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    title = models.CharField(
+        _("milestone"), max_length=200, validators=[PlainLineValidator(_("milestone"))]
+    )
+    amount = models.DecimalField(
+        _("amount on acceptance (yuan)"),
+        max_digits=PRICE_MAX_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PRICE_VALIDATORS,
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    sent_back_note = models.TextField(_("what is missing"), blank=True, max_length=2000)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = _user()
+    created_by = _user()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("order milestone")
+        verbose_name_plural = _("order milestones")
+
+    def __str__(self):
+        return self.title
+
+
 class Delivery(models.Model):
-    """What the provider handed over, with its confidential files."""
+    """What the provider handed over, with its confidential files: the whole order, or one of
+    its milestones."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
+    milestone = models.ForeignKey(
+        OrderMilestone,
+        verbose_name=_("milestone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     note = models.TextField(_("what is delivered"), max_length=TEXT_MAX_LENGTH)
     delivered_by = _user()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -458,3 +513,146 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.reviewer_id} → {self.reviewee_id}: {self.rating}"
+
+
+class Voucher(models.Model):
+    """An innovation voucher (创新券): a local CAST office grants an enterprise of its region an
+    amount it may pay service orders with. The platform records what is paid with it and the
+    office verifies each payment; money is recorded, never moved.
+
+    Its balance is its amount less what pending and verified redemptions hold
+    (orders.selectors.voucher_balance); "expired" is read from valid_until, never stored."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", pgettext_lazy("voucher", "active")
+        REVOKED = "revoked", pgettext_lazy("voucher", "revoked")
+
+    number = models.CharField(
+        _("voucher number"),
+        max_length=32,
+        unique=True,
+        validators=[PlainLineValidator(_("voucher number"))],
+    )
+    issued_by = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("issuing CAST office"),
+        on_delete=models.PROTECT,
+        related_name="vouchers_issued",
+    )
+    holder = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="vouchers_held",
+    )
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=PRICE_MAX_DIGITS,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    # Empty: any service category.
+    categories = models.ManyToManyField(
+        "catalogue.ServiceCategory",
+        verbose_name=_("service categories it pays for"),
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_note = models.TextField(_("why it was revoked"), blank=True, max_length=2000)
+    created_by = _user()
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("innovation voucher")
+        verbose_name_plural = _("innovation vouchers")
+        indexes = [
+            models.Index(fields=["issued_by", "-created_at"]),
+            models.Index(fields=["holder", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                name="voucher_valid_span",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="voucher_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:voucher", kwargs={"pk": self.pk})
+
+    def is_expired(self, today=None) -> bool:
+        return self.valid_until < (today or timezone.localdate())
+
+
+class VoucherRedemption(models.Model):
+    """Part of an order's price paid with a voucher: the buyer applies it, the issuing office
+    verifies it once the order is completed, or rejects it (the amount returns to the
+    voucher's balance)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("voucher redemption", "awaiting verification")
+        VERIFIED = "verified", pgettext_lazy("voucher redemption", "verified")
+        REJECTED = "rejected", pgettext_lazy("voucher redemption", "rejected")
+
+    voucher = models.ForeignKey(
+        Voucher,
+        verbose_name=_("innovation voucher"),
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+    )
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("service order"),
+        on_delete=models.PROTECT,
+        related_name="voucher_redemptions",
+    )
+    amount = models.DecimalField(
+        _("amount paid with the voucher (yuan)"),
+        max_digits=PRICE_MAX_DIGITS,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    applied_by = _user()
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    decided_by = _user()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note on the decision"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("voucher redemption")
+        verbose_name_plural = _("voucher redemptions")
+        indexes = [models.Index(fields=["voucher", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="voucher_redemption_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["voucher", "order"],
+                condition=models.Q(status__in=["pending", "verified"]),
+                name="one_live_redemption_per_voucher_and_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.voucher_id} → {self.order_id}: {self.amount}"
+
+
+# Redemptions that hold part of a voucher's balance (a rejected one gives it back).
+REDEMPTION_HOLDING = (VoucherRedemption.Status.PENDING, VoucherRedemption.Status.VERIFIED)

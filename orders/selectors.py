@@ -1,27 +1,41 @@
 """Reads about service orders: the orders and requests for quotes the actor may see, the quotes
-each side may see, and the reviews shown under the double-blind rule."""
+each side may see, the reviews shown under the double-blind rule, an order's milestones and the
+steps each side may take on them, and the innovation vouchers with their balances."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from catalogue.models import OfferingStatus, ServiceOffering
 from orders.models import (
+    PRICE_MAX_DIGITS,
+    REDEMPTION_HOLDING,
     Dispute,
     Order,
     OrderConfirmation,
+    OrderMilestone,
     OrderStatus,
     Quote,
     QuoteRequest,
     Review,
+    Voucher,
+    VoucherRedemption,
 )
 from orders.permissions import order_can_decide, order_party_organization_id
-from orders.transitions import TRANSITIONS, Action, Who
+from orders.transitions import (
+    MILESTONE_TRANSITIONS,
+    MILESTONE_WORK_STATUSES,
+    TRANSITIONS,
+    Action,
+    MilestoneAction,
+    Who,
+)
 from organizations.selectors import Actor
 
 
@@ -131,3 +145,86 @@ def order_available_actions(*, actor: Actor, order: Order, own: int | None = Non
             continue
         actions.append(action)
     return actions
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+
+def milestone_list(*, order: Order) -> QuerySet[OrderMilestone]:
+    return OrderMilestone.objects.filter(order=order).order_by("position", "id")
+
+
+def milestone_available_actions(
+    *, actor: Actor, order: Order, milestone: OrderMilestone, own: int | None = None
+) -> list[MilestoneAction]:
+    """The milestone's steps the actor's side may take now (the service checks again)."""
+    if order.status not in MILESTONE_WORK_STATUSES:
+        return []
+    if own is None:
+        own = order_party_organization_id(actor=actor, order=order)
+    sides = {Who.BUYER: order.buyer_id, Who.PROVIDER: order.provider_id}
+    return [
+        action
+        for (status, action), step in MILESTONE_TRANSITIONS.items()
+        if status == milestone.status and own is not None and sides.get(step.who) == own
+    ]
+
+
+# --- innovation vouchers -------------------------------------------------------------------
+
+_ZERO = Value(0, output_field=DecimalField(max_digits=PRICE_MAX_DIGITS, decimal_places=2))
+
+
+def vouchers_with_balance(vouchers: QuerySet[Voucher]) -> QuerySet[Voucher]:
+    """Each voucher with `held` (what its pending and verified redemptions hold) and `balance`
+    (what is left to pay with)."""
+    return vouchers.annotate(
+        held=Coalesce(
+            Sum("redemptions__amount", filter=Q(redemptions__status__in=REDEMPTION_HOLDING)),
+            _ZERO,
+        ),
+    ).annotate(balance=F("amount") - F("held"))
+
+
+def voucher_list_visible(*, actor: Actor) -> QuerySet[Voucher]:
+    """The vouchers an organization of the actor issued (a CAST office) or holds."""
+    vouchers = Voucher.objects.select_related("issued_by", "holder")
+    if actor.is_superuser:
+        return vouchers_with_balance(vouchers)
+    if not actor.is_authenticated:
+        return vouchers.none()
+    return vouchers_with_balance(
+        vouchers.filter(
+            Q(issued_by_id__in=actor.organization_ids) | Q(holder_id__in=actor.organization_ids)
+        )
+    )
+
+
+def voucher_get(*, actor: Actor, pk: int) -> Voucher:
+    voucher = voucher_list_visible(actor=actor).filter(pk=pk).first()
+    if voucher is None:
+        raise Http404
+    return voucher
+
+
+def redemption_list_visible(*, actor: Actor) -> QuerySet[VoucherRedemption]:
+    """Payments with vouchers: those on the vouchers the actor's office issued or its
+    organization holds, and those on the orders it provides."""
+    redemptions = VoucherRedemption.objects.select_related(
+        "voucher__issued_by", "voucher__holder", "order__buyer", "order__provider"
+    )
+    if actor.is_superuser:
+        return redemptions
+    if not actor.is_authenticated:
+        return redemptions.none()
+    own = actor.organization_ids
+    return redemptions.filter(
+        Q(voucher__issued_by_id__in=own)
+        | Q(voucher__holder_id__in=own)
+        | Q(order__provider_id__in=own)
+    )
+
+
+def order_redemptions(*, order: Order) -> QuerySet[VoucherRedemption]:
+    """What vouchers pay of an order (for those who may read the order)."""
+    return VoucherRedemption.objects.filter(order=order).select_related("voucher__issued_by")

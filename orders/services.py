@@ -1,5 +1,6 @@
 """Writes about service orders: placing an order on an offering, requests for quotes and quotes,
-every step of the order's table, deliveries, disputes, reviews, and the timers.
+every step of the order's table, its milestones, deliveries, disputes, reviews, innovation
+vouchers paid on orders, and the timers.
 
 Every write records its fact in the outcome log (order.*, quote.*) in the same transaction,
 with a history row on the order; the other party is told in the app and by e-mail (outbox).
@@ -7,6 +8,7 @@ with a history row on the order; the other party is told in the app and by e-mai
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +16,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -26,6 +30,8 @@ from core.web import site_url
 from notifications.models import Notification
 from orders.models import (
     ORDER_ACTIVE,
+    ORDER_CLOSED,
+    REDEMPTION_HOLDING,
     TEXT_MAX_LENGTH,
     Delivery,
     DeliveryFile,
@@ -33,23 +39,43 @@ from orders.models import (
     Order,
     OrderConfirmation,
     OrderHistory,
+    OrderMilestone,
     OrderStatus,
     Quote,
     QuoteRequest,
     Review,
+    Voucher,
+    VoucherRedemption,
 )
 from orders.permissions import order_can_decide, order_party_organization_id
-from orders.transitions import ACTION_LABELS, PREVIOUS_STATUS, Action, Step, Who, step_for
+from orders.transitions import (
+    ACTION_LABELS,
+    MILESTONE_ACTION_LABELS,
+    MILESTONE_PLAN_STATUSES,
+    MILESTONE_WORK_STATUSES,
+    PREVIOUS_STATUS,
+    Action,
+    MilestoneAction,
+    Step,
+    Who,
+    milestone_step_for,
+    step_for,
+)
 from organizations.models import Organization
 from organizations.selectors import Actor
 from organizations.services import notify_organization
+from outcomes.models import OutcomeEvent
 from outcomes.services import outcome_record
-from repositories.models import Listing
+from repositories.models import Attachment, Listing
+from repositories.services import attachment_add
+from taxonomy.models import Region
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_emit
 
 MAX_FILES_PER_DELIVERY = 10
 NOTE_MAX_LENGTH = 2000
+# _record's amount, unless one is given: the order's price.
+_ORDER_PRICE = object()
 
 
 # --- recording -----------------------------------------------------------------------------
@@ -65,6 +91,7 @@ def _record(
     own=None,
     note: str = "",
     data: dict | None = None,
+    amount=_ORDER_PRICE,
 ) -> None:
     OrderHistory.objects.create(
         order=order,
@@ -84,7 +111,7 @@ def _record(
         organization=Organization(pk=acting),
         counterpart=Organization(pk=order.other_party_id(acting)),
         region_id=order.region_id,
-        amount=order.price,
+        amount=order.price if amount is _ORDER_PRICE else amount,
         data={
             "buyer": order.buyer_id,
             "provider": order.provider_id,
@@ -789,6 +816,32 @@ def dispute_answer(*, actor: Actor, dispute: Dispute, answer: str) -> Dispute:
 
 
 @transaction.atomic
+def delivery_file_attach(
+    *, actor: Actor, delivered: DeliveryFile, is_confidential: bool = True
+) -> Attachment:
+    """The buyer puts a delivered file on the listing the order served (an evaluation report
+    on its achievement, a search report on its need), once the order is completed. A copy:
+    the order keeps its own."""
+    order = delivered.delivery.order
+    if order_party_organization_id(actor=actor, order=order) != order.buyer_id:
+        raise PermissionDenied(_("Only the buyer attaches what was delivered to its listing."))
+    if order.listing_id is None:
+        raise ValidationError(_("This order does not serve a listing."))
+    if order.status != OrderStatus.COMPLETED:
+        raise ValidationError(
+            _("A delivered file is attached to the listing once the order is completed.")
+        )
+    listing = order.listing
+    if listing.attachments.filter(file__endswith=f"/{delivered.name}").exists():
+        raise ValidationError(
+            _("%(name)s is already attached to the listing.") % {"name": delivered.name}
+        )
+    with delivered.file.open("rb") as stored:
+        copy = ContentFile(stored.read(), name=delivered.name)
+    return attachment_add(listing=listing, actor=actor, file=copy, is_confidential=is_confidential)
+
+
+@transaction.atomic
 def review_submit(*, actor: Actor, order: Order, rating: int, comment: str = "") -> Review:
     """A party reviews the other once the order is completed, within the review window."""
     order = Order.objects.select_for_update().get(pk=order.pk)
@@ -888,3 +941,647 @@ def orders_keep_time() -> dict[str, int]:
             )
             counts["late"] += 1
     return counts
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+
+def _milestone_payload(milestone: OrderMilestone) -> dict:
+    return {
+        "id": milestone.pk,
+        "position": milestone.position,
+        "title": milestone.title,
+        "amount": milestone.amount,
+        "due_on": milestone.due_on,
+        "status": milestone.status,
+    }
+
+
+def _milestone_planned(
+    *, order: Order, milestone: OrderMilestone, action: str, own: int, user
+) -> None:
+    """A plan edit: a history row, the other side told (its programs by webhook); no outcome
+    event, as nothing has been done yet."""
+    OrderHistory.objects.create(
+        order=order,
+        action=action,
+        from_status=order.status,
+        to_status=order.status,
+        user=user if user is not None and user.is_authenticated else None,
+        organization_id=own,
+        note=milestone.title,
+    )
+    _tell(
+        order=order,
+        title=_("%(title)s: the other side changed the milestones") % {"title": order.title},
+        body=milestone.title,
+        skip=own,
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.ORDER_MILESTONE_UPDATED,
+        payload=_payload(order, action=action, milestone=_milestone_payload(milestone)),
+        skip=own,
+    )
+
+
+def _milestones_plannable(actor: Actor, order: Order) -> int:
+    own = order_party_organization_id(actor=actor, order=order)
+    if own is None:
+        raise PermissionDenied(_("Only the two parties plan the order's milestones."))
+    if order.status not in MILESTONE_PLAN_STATUSES:
+        raise ValidationError(
+            {
+                "title": _(
+                    "Milestones are planned while the order awaits acceptance or is in "
+                    "progress; it is “%(status)s”."
+                )
+                % {"status": order.get_status_display()}
+            }
+        )
+    if order.milestones.exclude(status=OrderMilestone.Status.PENDING).exists():
+        raise ValidationError(
+            {"title": _("A milestone has been delivered: the plan is fixed now.")}
+        )
+    return own
+
+
+@transaction.atomic
+def milestone_save(
+    *, actor: Actor, order: Order, milestone: OrderMilestone | None = None, **values
+) -> OrderMilestone:
+    """Add a milestone to the order's plan, or change one: either party, while the order awaits
+    acceptance or is in progress and no milestone has been delivered. The amounts together stay
+    within the order's price; each milestone is due by the order's due date."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    own = _milestones_plannable(actor, order)
+    if milestone is None:
+        if order.milestones.count() >= settings.ORDER_MAX_MILESTONES:
+            raise ValidationError(
+                {
+                    "title": _("An order has at most %(count)d milestones.")
+                    % {"count": settings.ORDER_MAX_MILESTONES}
+                }
+            )
+        last = order.milestones.order_by("-position").values_list("position", flat=True).first()
+        milestone = OrderMilestone(order=order, position=(last or 0) + 1, created_by=actor.user)
+    else:
+        milestone = OrderMilestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.order_id != order.pk:
+            raise PermissionDenied(_("This milestone belongs to another order."))
+    adding = milestone._state.adding
+    old_due = milestone.due_on
+    if "title" in values:
+        values["title"] = " ".join((values["title"] or "").split())
+    for name in ("title", "due_on", "amount"):
+        if name in values:
+            setattr(milestone, name, values[name])
+    errors = {}
+    today = timezone.localdate()
+    if not milestone.title:
+        errors["title"] = _("Say what the milestone delivers.")
+    if milestone.due_on is None:
+        errors["due_on"] = _("Enter the date the milestone is due.")
+    elif (adding or milestone.due_on != old_due) and milestone.due_on < today:
+        errors["due_on"] = _("A milestone cannot be due before today.")
+    elif milestone.due_on > order.due_on:
+        errors["due_on"] = _("A milestone is due by the order's due date, %(due)s.") % {
+            "due": order.due_on.isoformat()
+        }
+    if errors:
+        raise ValidationError(errors)
+    milestone.full_clean(exclude=["order", "accepted_by", "created_by"])
+    others = order.milestones.exclude(pk=milestone.pk).aggregate(total=Sum("amount"))[
+        "total"
+    ] or Decimal("0")
+    total = others + (milestone.amount or Decimal("0"))
+    if total > order.price:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "The milestones' amounts would add up to %(total)s yuan, more than the "
+                    "order's price of %(price)s yuan."
+                )
+                % {"total": _yuan(total), "price": _yuan(order.price)}
+            }
+        )
+    milestone.save()
+    _milestone_planned(
+        order=order,
+        milestone=milestone,
+        action="milestone_planned" if adding else "milestone_changed",
+        own=own,
+        user=actor.user,
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, actor: Actor, milestone: OrderMilestone) -> None:
+    order = Order.objects.select_for_update().get(pk=milestone.order_id)
+    own = _milestones_plannable(actor, order)
+    milestone = OrderMilestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone.delete()
+    _milestone_planned(
+        order=order, milestone=milestone, action="milestone_removed", own=own, user=actor.user
+    )
+
+
+@transaction.atomic
+def milestone_step(
+    *,
+    actor: Actor | None,
+    milestone: OrderMilestone,
+    action: str,
+    note: str = "",
+    files: Sequence[File] = (),
+) -> OrderMilestone:
+    """Take one step of a milestone (orders.transitions.MILESTONE_TRANSITIONS) while the order's
+    work is under way: the provider delivers it (with a note and files), the buyer accepts it or
+    sends it back saying what is missing. A step the milestone's status does not allow is a
+    field error on "status"; one taken by the wrong side, PermissionDenied."""
+    order = Order.objects.select_for_update().get(pk=milestone.order_id)
+    milestone = OrderMilestone.objects.select_for_update().get(pk=milestone.pk)
+    if order.status not in MILESTONE_WORK_STATUSES:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Milestones are delivered and accepted while the order is in progress; it "
+                    "is “%(status)s”."
+                )
+                % {"status": order.get_status_display()}
+            }
+        )
+    step = milestone_step_for(milestone.status, action)
+    if step is None:
+        known = action in MilestoneAction._value2member_map_
+        raise ValidationError(
+            {
+                "status": _("“%(action)s” is not possible while the milestone is “%(status)s”.")
+                % {
+                    "action": MILESTONE_ACTION_LABELS[MilestoneAction(action)] if known else action,
+                    "status": milestone.get_status_display(),
+                }
+            }
+        )
+    own = _who_acts(actor, order, step)
+    note = _clean_text(
+        note,
+        "note",
+        required=step.needs_note,
+        limit=TEXT_MAX_LENGTH if action == MilestoneAction.DELIVER else NOTE_MAX_LENGTH,
+    )
+    user = actor.user
+    now = timezone.now()
+    data = {"milestone": milestone.pk, "milestone_from": milestone.status}
+    if action == MilestoneAction.DELIVER:
+        _check_files(files)
+        delivery = Delivery.objects.create(
+            order=order, milestone=milestone, note=note, delivered_by=user
+        )
+        for file in files:
+            DeliveryFile.objects.create(
+                delivery=delivery, file=file, name=upload_clean_name(file.name), size=file.size
+            )
+        milestone.delivered_at = now
+        data["delivery"] = delivery.pk
+    elif action == MilestoneAction.ACCEPT:
+        milestone.accepted_at = now
+        milestone.accepted_by = user
+    else:
+        milestone.sent_back_note = note
+    milestone.status = step.to
+    milestone.save()
+    data.update(milestone_to=milestone.status, milestone_title=milestone.title)
+    _record(
+        order=order,
+        event=step.event,
+        action=f"milestone_{action}",
+        from_status=order.status,
+        user=user,
+        own=own,
+        note=note,
+        data=data,
+        amount=milestone.amount,
+    )
+    _tell(
+        order=order,
+        title=_("%(title)s: milestone “%(milestone)s” is now “%(status)s”")
+        % {
+            "title": order.title,
+            "milestone": milestone.title,
+            "status": milestone.get_status_display(),
+        },
+        body=note,
+        skip=own,
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.ORDER_MILESTONE_UPDATED,
+        payload=_payload(order, action=action, note=note, milestone=_milestone_payload(milestone)),
+        skip=own,
+    )
+    return milestone
+
+
+# --- innovation vouchers (创新券) ------------------------------------------------------------
+
+
+def _voucher_payload(voucher: Voucher) -> dict:
+    return {
+        "id": voucher.pk,
+        "number": voucher.number,
+        "issued_by": voucher.issued_by_id,
+        "holder": voucher.holder_id,
+        "amount": voucher.amount,
+        "valid_until": voucher.valid_until,
+    }
+
+
+def _redemption_payload(redemption: VoucherRedemption) -> dict:
+    return {
+        "id": redemption.pk,
+        "amount": redemption.amount,
+        "status": redemption.status,
+        "decision_note": redemption.decision_note,
+        "voucher": _voucher_payload(redemption.voucher),
+    }
+
+
+def office_region_ids(office: Organization) -> set[int]:
+    """The office's region and the cities below it: where its vouchers' holders are."""
+    return {
+        office.region_id,
+        *Region.objects.filter(parent_id=office.region_id).values_list("pk", flat=True),
+    }
+
+
+def voucher_office_acts(*, actor: Actor, office: Organization) -> bool:
+    """A member of the verified CAST office (or its API token with the `review` scope) acts for
+    it: issues its vouchers and decides their redemptions."""
+    return (
+        office.pk in actor.organization_ids
+        and office.kind == Organization.Kind.CAST_OFFICE
+        and office.is_verified
+        and office.region_id in actor.review_region_ids
+    )
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@transaction.atomic
+def voucher_issue(
+    *,
+    actor: Actor,
+    office: Organization,
+    holder: Organization,
+    amount: Decimal,
+    valid_until: date,
+    valid_from: date | None = None,
+    categories: Sequence[ServiceCategory] = (),
+    number: str = "",
+    note: str = "",
+) -> Voucher:
+    """A CAST office grants an enterprise of its region (or a city below it) an innovation
+    voucher. Its number is the office's (a paper voucher's) or made up here."""
+    if not voucher_office_acts(actor=actor, office=office):
+        raise PermissionDenied(
+            _(
+                "Innovation vouchers are issued by the members of a verified CAST office (an API "
+                "token needs the review scope)."
+            )
+        )
+    today = timezone.localdate()
+    valid_from = valid_from or today
+    errors = {}
+    if holder.kind != Organization.Kind.ENTERPRISE:
+        errors["holder"] = _(
+            "Innovation vouchers are issued to enterprises; %(name)s is not one."
+        ) % {"name": holder.name}
+    elif not holder.is_verified:
+        errors["holder"] = _("%(name)s is not verified yet.") % {"name": holder.name}
+    elif holder.region_id not in office_region_ids(office):
+        errors["holder"] = _("%(name)s is not in the region of %(office)s.") % {
+            "name": holder.name,
+            "office": office.name,
+        }
+    if amount is None or amount <= 0:
+        errors["amount"] = _("Enter an amount above zero.")
+    elif amount > settings.VOUCHER_MAX_AMOUNT:
+        errors["amount"] = _("A voucher is worth at most %(max)s yuan.") % {
+            "max": _yuan(Decimal(settings.VOUCHER_MAX_AMOUNT))
+        }
+    if valid_until is None:
+        errors["valid_until"] = _("Enter the last day the voucher is valid.")
+    elif valid_until < today:
+        errors["valid_until"] = _("The voucher must be valid until today or later.")
+    elif valid_until < valid_from:
+        errors["valid_until"] = _("The last valid day comes after the first.")
+    elif (valid_until - valid_from).days > settings.VOUCHER_MAX_VALID_DAYS:
+        errors["valid_until"] = _("A voucher is valid for at most %(days)d days.") % {
+            "days": settings.VOUCHER_MAX_VALID_DAYS
+        }
+    number = " ".join((number or "").split()).upper()
+    if number and Voucher.objects.filter(number=number).exists():
+        errors["number"] = _("Another voucher already has the number %(number)s.") % {
+            "number": number
+        }
+    if errors:
+        raise ValidationError(errors)
+    while not number:
+        candidate = f"CXQ-{today:%Y}-{office.region.code}-{secrets.token_hex(3).upper()}"
+        if not Voucher.objects.filter(number=candidate).exists():
+            number = candidate
+    voucher = Voucher(
+        number=number,
+        issued_by=office,
+        holder=holder,
+        amount=amount,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=_clean_text(note, "note", required=False, limit=2000),
+        created_by=actor.user,
+    )
+    voucher.full_clean(exclude=["issued_by", "holder", "created_by"])
+    voucher.save()
+    voucher.categories.set(categories)
+    outcome_record(
+        name=OutcomeEvent.Name.VOUCHER_ISSUED,
+        subject_type="voucher",
+        subject_id=voucher.pk,
+        actor=actor.user,
+        organization=office,
+        counterpart=holder,
+        region_id=holder.region_id,
+        amount=voucher.amount,
+        data={
+            "voucher": voucher.pk,
+            "number": voucher.number,
+            "office": office.pk,
+            "holder": holder.pk,
+            "valid_from": valid_from.isoformat(),
+            "valid_until": valid_until.isoformat(),
+            "categories": [category.pk for category in categories],
+        },
+    )
+    notify_organization(
+        organization=holder,
+        topic=Notification.Topic.ORDER,
+        title=_("%(office)s granted you an innovation voucher of %(amount)s yuan")
+        % {"office": office.name, "amount": _yuan(voucher.amount)},
+        body=_("Valid until %(until)s. Pay service orders with it on the order's page.")
+        % {"until": valid_until.isoformat()},
+        url=voucher.get_absolute_url(),
+    )
+    return voucher
+
+
+@transaction.atomic
+def voucher_revoke(*, actor: Actor, voucher: Voucher, note: str) -> Voucher:
+    """The office withdraws a voucher: it pays for nothing more; redemptions already applied
+    are still verified or rejected by the office."""
+    voucher = Voucher.objects.select_for_update().select_related("issued_by").get(pk=voucher.pk)
+    if not voucher_office_acts(actor=actor, office=voucher.issued_by):
+        raise PermissionDenied(_("Only the CAST office that issued the voucher revokes it."))
+    if voucher.status != Voucher.Status.ACTIVE:
+        raise ValidationError({"status": _("This voucher was revoked already.")})
+    voucher.revoke_note = _clean_text(note, "note", limit=2000)
+    voucher.status = Voucher.Status.REVOKED
+    voucher.revoked_at = timezone.now()
+    voucher.save(update_fields=["status", "revoked_at", "revoke_note"])
+    notify_organization(
+        organization=voucher.holder,
+        topic=Notification.Topic.ORDER,
+        title=_("Innovation voucher %(number)s was revoked") % {"number": voucher.number},
+        body=voucher.revoke_note,
+        url=voucher.get_absolute_url(),
+    )
+    return voucher
+
+
+@transaction.atomic
+def voucher_apply(
+    *, actor: Actor, order: Order, voucher: Voucher, amount: Decimal
+) -> VoucherRedemption:
+    """The buyer pays part of its order with a voucher it holds. The voucher's row is locked
+    first, so two orders paid at once cannot together spend more than its balance: the second
+    sees what the first holds."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    own = order_party_organization_id(actor=actor, order=order)
+    if own != order.buyer_id:
+        raise PermissionDenied(_("Only the buyer pays its order with a voucher."))
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    today = timezone.localdate()
+    errors = {}
+    if order.status in ORDER_CLOSED:
+        errors["voucher"] = _(
+            "The order is “%(status)s”: a voucher pays for an order that is still open."
+        ) % {"status": order.get_status_display()}
+    elif voucher.holder_id != order.buyer_id:
+        errors["voucher"] = _("Choose a voucher the buyer holds.")
+    elif voucher.status != Voucher.Status.ACTIVE:
+        errors["voucher"] = _("Voucher %(number)s was revoked.") % {"number": voucher.number}
+    elif voucher.valid_from > today:
+        errors["voucher"] = _("Voucher %(number)s is valid from %(date)s.") % {
+            "number": voucher.number,
+            "date": voucher.valid_from.isoformat(),
+        }
+    elif voucher.is_expired(today):
+        errors["voucher"] = _("Voucher %(number)s expired on %(date)s.") % {
+            "number": voucher.number,
+            "date": voucher.valid_until.isoformat(),
+        }
+    else:
+        allowed = list(voucher.categories.all())
+        if allowed and order.category_id not in {category.pk for category in allowed}:
+            errors["voucher"] = _("Voucher %(number)s pays only for: %(categories)s.") % {
+                "number": voucher.number,
+                "categories": "、".join(str(category) for category in allowed),
+            }
+        elif VoucherRedemption.objects.filter(
+            voucher=voucher, order=order, status__in=REDEMPTION_HOLDING
+        ).exists():
+            errors["voucher"] = _("Voucher %(number)s is already paying for this order.") % {
+                "number": voucher.number
+            }
+    if errors:
+        raise ValidationError(errors)
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
+    held = VoucherRedemption.objects.filter(voucher=voucher, status__in=REDEMPTION_HOLDING)
+    balance = voucher.amount - (held.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
+    if amount > balance:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "%(amount)s yuan is more than voucher %(number)s has left: %(balance)s yuan."
+                )
+                % {"amount": _yuan(amount), "number": voucher.number, "balance": _yuan(balance)}
+            }
+        )
+    covered = VoucherRedemption.objects.filter(
+        order=order, status__in=REDEMPTION_HOLDING
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    if covered + amount > order.price:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "Vouchers would pay %(total)s yuan of the order's price of %(price)s yuan; "
+                    "at most %(left)s yuan more."
+                )
+                % {
+                    "total": _yuan(covered + amount),
+                    "price": _yuan(order.price),
+                    "left": _yuan(order.price - covered),
+                }
+            }
+        )
+    redemption = VoucherRedemption(
+        voucher=voucher, order=order, amount=amount, applied_by=actor.user
+    )
+    redemption.full_clean(exclude=["voucher", "order", "applied_by", "decided_by"])
+    redemption.save()
+    note = _("Voucher %(number)s pays %(amount)s yuan") % {
+        "number": voucher.number,
+        "amount": _yuan(amount),
+    }
+    OrderHistory.objects.create(
+        order=order,
+        action="voucher_applied",
+        from_status=order.status,
+        to_status=order.status,
+        user=actor.user,
+        organization_id=own,
+        note=note,
+    )
+    outcome_record(
+        name=OutcomeEvent.Name.VOUCHER_APPLIED,
+        subject_type="voucher",
+        subject_id=voucher.pk,
+        actor=actor.user,
+        organization=Organization(pk=order.buyer_id),
+        counterpart=Organization(pk=order.provider_id),
+        region_id=order.region_id,
+        amount=amount,
+        data={
+            "voucher": voucher.pk,
+            "redemption": redemption.pk,
+            "order": order.pk,
+            "office": voucher.issued_by_id,
+            "buyer": order.buyer_id,
+            "provider": order.provider_id,
+            "category": order.category_id,
+        },
+    )
+    _tell(order=order, title=f"{order.title}: {note}", skip=own)
+    notify_organization(
+        organization=Organization.objects.get(pk=voucher.issued_by_id),
+        topic=Notification.Topic.ORDER,
+        title=_("Voucher %(number)s applied to an order: %(amount)s yuan to verify")
+        % {"number": voucher.number, "amount": _yuan(amount)},
+        body=order.title,
+        url=reverse("orders:redemptions"),
+    )
+    _emit(
+        order=order,
+        event=WebhookEvent.ORDER_UPDATED,
+        payload=_payload(
+            order, action="voucher_applied", redemption=_redemption_payload(redemption)
+        ),
+        skip=own,
+    )
+    return redemption
+
+
+@transaction.atomic
+def redemption_decide(
+    *, actor: Actor, redemption: VoucherRedemption, verify: bool, note: str = ""
+) -> VoucherRedemption:
+    """The issuing office verifies a payment once the order is completed, or rejects it with
+    its reasons: the amount returns to the voucher's balance."""
+    redemption = VoucherRedemption.objects.select_related("voucher__issued_by").get(
+        pk=redemption.pk
+    )
+    # The voucher first, as voucher_apply locks it: its balance is read under the same lock.
+    Voucher.objects.select_for_update().get(pk=redemption.voucher_id)
+    redemption = (
+        VoucherRedemption.objects.select_for_update(of=("self",))
+        .select_related("voucher__issued_by", "order")
+        .get(pk=redemption.pk)
+    )
+    voucher, order = redemption.voucher, redemption.order
+    if not voucher_office_acts(actor=actor, office=voucher.issued_by):
+        raise PermissionDenied(
+            _("Only the CAST office that issued the voucher verifies what is paid with it.")
+        )
+    if redemption.status != VoucherRedemption.Status.PENDING:
+        raise ValidationError(
+            {
+                "status": _("This payment was %(status)s already.")
+                % {"status": redemption.get_status_display()}
+            }
+        )
+    note = _clean_text(note, "note", required=not verify, limit=NOTE_MAX_LENGTH)
+    if verify and order.status != OrderStatus.COMPLETED:
+        raise ValidationError(
+            {
+                "status": _(
+                    "A payment is verified once the order is completed; it is “%(status)s”."
+                )
+                % {"status": order.get_status_display()}
+            }
+        )
+    redemption.status = (
+        VoucherRedemption.Status.VERIFIED if verify else VoucherRedemption.Status.REJECTED
+    )
+    redemption.decided_by = actor.user
+    redemption.decided_at = timezone.now()
+    redemption.decision_note = note
+    redemption.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    label = (
+        _("Voucher %(number)s: %(amount)s yuan verified by %(office)s")
+        if verify
+        else _("Voucher %(number)s: %(amount)s yuan rejected by %(office)s")
+    ) % {
+        "number": voucher.number,
+        "amount": _yuan(redemption.amount),
+        "office": voucher.issued_by.name,
+    }
+    OrderHistory.objects.create(
+        order=order,
+        action="voucher_verified" if verify else "voucher_rejected",
+        from_status=order.status,
+        to_status=order.status,
+        user=actor.user,
+        note=note or label,
+    )
+    outcome_record(
+        name=OutcomeEvent.Name.VOUCHER_REDEMPTION_VERIFIED
+        if verify
+        else OutcomeEvent.Name.VOUCHER_REDEMPTION_REJECTED,
+        subject_type="voucher",
+        subject_id=voucher.pk,
+        actor=actor.user,
+        organization=voucher.issued_by,
+        counterpart=Organization(pk=order.buyer_id),
+        region_id=order.region_id,
+        amount=redemption.amount,
+        data={
+            "voucher": voucher.pk,
+            "redemption": redemption.pk,
+            "order": order.pk,
+            "office": voucher.issued_by_id,
+            "buyer": order.buyer_id,
+            "provider": order.provider_id,
+            "category": order.category_id,
+        },
+    )
+    _tell(order=order, title=label, body=note)
+    _emit(
+        order=order,
+        event=WebhookEvent.VOUCHER_REDEMPTION_DECIDED,
+        payload=_payload(order, redemption=_redemption_payload(redemption)),
+    )
+    return redemption

@@ -1,8 +1,10 @@
-"""The order's state machine as data: (status, action) → (next status, who may, checks).
+"""The order's state machine as data: (status, action) → (next status, who may, checks), and
+its milestones' beside it.
 
-orders.services.order_transition is the only code that moves an order; it looks the step up
-here, checks who acts, runs the checks, then writes the status, a history row and an outcome
-event in one transaction and tells the other party.
+orders.services.order_transition is the only code that moves an order (milestone_step the only
+one that moves a milestone); it looks the step up here, checks who acts, runs the checks, then
+writes the status, a history row and an outcome event in one transaction and tells the other
+party.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderMilestone, OrderStatus
 
 
 class Who(Enum):
@@ -77,6 +79,24 @@ def _review_window_over(order: Order) -> dict:
     return {}
 
 
+def _milestones_accepted(order: Order) -> dict:
+    """An order planned in milestones is delivered as a whole once each is accepted."""
+    open_titles = list(
+        order.milestones.exclude(status=OrderMilestone.Status.ACCEPTED).values_list(
+            "title", flat=True
+        )
+    )
+    if open_titles:
+        return {
+            "status": _(
+                "Every milestone must be accepted by the buyer before the whole order is "
+                "delivered; not accepted yet: %(titles)s."
+            )
+            % {"titles": "、".join(open_titles)}
+        }
+    return {}
+
+
 @dataclass(frozen=True)
 class Step:
     to: str
@@ -104,7 +124,7 @@ TRANSITIONS: dict[tuple[str, Action], Step] = {
         OrderStatus.EXPIRED, Who.SYSTEM, "order.expired", checks=(_acceptance_window_over,)
     ),
     (OrderStatus.IN_PROGRESS, Action.DELIVER): Step(
-        OrderStatus.DELIVERED, Who.PROVIDER, "order.delivered"
+        OrderStatus.DELIVERED, Who.PROVIDER, "order.delivered", checks=(_milestones_accepted,)
     ),
     (OrderStatus.IN_PROGRESS, Action.CANCEL): _CANCEL,
     (OrderStatus.IN_PROGRESS, Action.OPEN_DISPUTE): _DISPUTE,
@@ -120,7 +140,7 @@ TRANSITIONS: dict[tuple[str, Action], Step] = {
     (OrderStatus.DELIVERED, Action.CANCEL): _CANCEL,
     (OrderStatus.DELIVERED, Action.OPEN_DISPUTE): _DISPUTE,
     (OrderStatus.REVISION_REQUESTED, Action.DELIVER): Step(
-        OrderStatus.DELIVERED, Who.PROVIDER, "order.delivered"
+        OrderStatus.DELIVERED, Who.PROVIDER, "order.delivered", checks=(_milestones_accepted,)
     ),
     (OrderStatus.REVISION_REQUESTED, Action.CANCEL): _CANCEL,
     (OrderStatus.REVISION_REQUESTED, Action.OPEN_DISPUTE): _DISPUTE,
@@ -139,5 +159,60 @@ TRANSITIONS: dict[tuple[str, Action], Step] = {
 def step_for(status: str, action: str) -> Step | None:
     try:
         return TRANSITIONS.get((status, Action(action)))
+    except ValueError:
+        return None
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+M = OrderMilestone.Status
+
+
+class MilestoneAction(StrEnum):
+    DELIVER = "deliver"
+    ACCEPT = "accept"
+    SEND_BACK = "send_back"
+
+
+MILESTONE_ACTION_LABELS = {
+    MilestoneAction.DELIVER: gettext_lazy("Deliver the milestone"),
+    MilestoneAction.ACCEPT: gettext_lazy("Accept the milestone"),
+    MilestoneAction.SEND_BACK: gettext_lazy("Send the milestone back"),
+}
+
+# The order's statuses in which its milestones are delivered and accepted: the work is under
+# way (a revision asked of the whole delivery included).
+MILESTONE_WORK_STATUSES = frozenset({OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED})
+# The statuses in which the parties plan the milestones (before any is delivered).
+MILESTONE_PLAN_STATUSES = frozenset({OrderStatus.AWAITING_ACCEPTANCE, OrderStatus.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class MilestoneStep:
+    to: str
+    who: Who
+    event: str
+    needs_note: bool = False
+
+
+_DELIVER_MILESTONE = MilestoneStep(
+    M.DELIVERED, Who.PROVIDER, "order.milestone_delivered", needs_note=True
+)
+
+MILESTONE_TRANSITIONS: dict[tuple[str, MilestoneAction], MilestoneStep] = {
+    (M.PENDING, MilestoneAction.DELIVER): _DELIVER_MILESTONE,
+    (M.SENT_BACK, MilestoneAction.DELIVER): _DELIVER_MILESTONE,
+    (M.DELIVERED, MilestoneAction.ACCEPT): MilestoneStep(
+        M.ACCEPTED, Who.BUYER, "order.milestone_accepted"
+    ),
+    (M.DELIVERED, MilestoneAction.SEND_BACK): MilestoneStep(
+        M.SENT_BACK, Who.BUYER, "order.milestone_sent_back", needs_note=True
+    ),
+}
+
+
+def milestone_step_for(status: str, action: str) -> MilestoneStep | None:
+    try:
+        return MILESTONE_TRANSITIONS.get((status, MilestoneAction(action)))
     except ValueError:
         return None

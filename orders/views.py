@@ -1,11 +1,14 @@
 """Pages of service orders: ordering an offering, requests for quotes and their quotes,
 我的订单 (bought, sold, and the CAST staff's disputes and oversight), an order's page with its
-steps, deliveries, dispute, reviews and history. Thin: the services decide; their errors come
-back on the forms.
+steps, milestones, deliveries, voucher payments, dispute, reviews and history, and the
+innovation vouchers (创新券): the holder's, the office's issuing and its queue of payments to
+verify. Thin: the services decide; their errors come back on the forms.
 
 Anyone who may not read an order gets 404 (order_get), as if it did not exist; a refused step
 is a message for a party and a 403 for anyone else (the overseeing staff trying a party's step).
 """
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,33 +29,60 @@ from orders.forms import (
     ActionForm,
     DecisionForm,
     DisputeAnswerForm,
+    MilestoneDeliverForm,
+    MilestoneForm,
+    MilestoneReviewForm,
     OrderPlaceForm,
     QuoteAcceptForm,
     QuoteForm,
     QuoteRequestForm,
+    RedemptionDecisionForm,
     ReviewForm,
+    VoucherApplyForm,
+    VoucherIssueForm,
+    VoucherRevokeForm,
     buyer_organizations,
 )
 from orders.models import (
     ORDER_CLOSED,
+    REDEMPTION_HOLDING,
     DeliveryFile,
     Dispute,
     Order,
     OrderConfirmation,
+    OrderMilestone,
     OrderStatus,
     Quote,
     QuoteRequest,
+    Voucher,
+    VoucherRedemption,
 )
 from orders.permissions import order_party_organization_id
 from orders.selectors import (
+    milestone_available_actions,
+    milestone_list,
     order_available_actions,
     order_get,
     order_list_visible,
+    order_redemptions,
     quote_list_for,
     quote_request_list_visible,
+    redemption_list_visible,
     review_list_visible,
+    voucher_get,
+    voucher_list_visible,
+    vouchers_with_balance,
 )
-from orders.transitions import ACTION_LABELS, TRANSITIONS, Action, Who, step_for
+from orders.transitions import (
+    ACTION_LABELS,
+    MILESTONE_ACTION_LABELS,
+    MILESTONE_PLAN_STATUSES,
+    TRANSITIONS,
+    Action,
+    MilestoneAction,
+    Who,
+    step_for,
+)
 from organizations.models import Organization
 
 S = OrderStatus
@@ -85,6 +115,12 @@ HISTORY_LABELS = {
     "accept_quote": gettext_lazy("Quote accepted: order placed"),
     "answer_dispute": gettext_lazy("Dispute answered"),
     "late": gettext_lazy("Past its due date"),
+    "milestone_planned": gettext_lazy("Milestone added to the plan"),
+    "milestone_changed": gettext_lazy("Milestone changed"),
+    "milestone_removed": gettext_lazy("Milestone removed from the plan"),
+    "voucher_applied": gettext_lazy("Paid in part with an innovation voucher"),
+    "voucher_verified": gettext_lazy("Voucher payment verified by the CAST office"),
+    "voucher_rejected": gettext_lazy("Voucher payment rejected by the CAST office"),
 }
 QUOTE_BADGES = {
     Quote.Status.SUBMITTED: "text-bg-primary",
@@ -285,6 +321,9 @@ def _action_rows(order, own, available, bound):
 def _history_label(action):
     if action in Action._value2member_map_:
         return ACTION_LABELS[Action(action)]
+    step = action.removeprefix("milestone_")
+    if step != action and step in MilestoneAction._value2member_map_:
+        return MILESTONE_ACTION_LABELS[MilestoneAction(step)]
     return HISTORY_LABELS.get(action, action)
 
 
@@ -301,7 +340,7 @@ def _order_page(request, order, *, status=200, **bound):
         row.label = _history_label(row.action)
         row.from_label = labels.get(row.from_status, "")
         row.to_label = labels.get(row.to_status, "")
-    deliveries = list(order.deliveries.prefetch_related("files"))
+    deliveries = list(order.deliveries.select_related("milestone").prefetch_related("files"))
     disputes = list(order.disputes.select_related("opened_by"))
     dispute = disputes[0] if disputes and not disputes[0].decision else None
     past_disputes = [d for d in disputes if d is not dispute]
@@ -356,6 +395,10 @@ def _order_page(request, order, *, status=200, **bound):
         or (order.status not in ORDER_CLOSED and order.due_on < today),
         "history": history,
         "quote_request": order.quote.request if order.quote_id else None,
+        # What was delivered can go on the listing the order served, once it is completed.
+        "can_attach": side == "buyer" and order.listing_id and order.status == S.COMPLETED,
+        **_milestone_rows(request, order, own, side, bound),
+        **_voucher_rows(request, order, side, bound),
     }
     return render(request, "orders/order_detail.html", context, status=status)
 
@@ -496,6 +539,30 @@ def delivery_file_download(request, pk):
         raise Http404
     order_get(actor=request.actor, pk=delivered.delivery.order_id)
     return upload_private_response(delivered.file, filename=delivered.name)
+
+
+@login_required
+@require_POST
+def delivery_file_attach(request, pk):
+    """The buyer copies a delivered file onto the listing the completed order served."""
+    delivered = DeliveryFile.objects.filter(pk=pk).select_related("delivery").first()
+    if delivered is None:
+        raise Http404
+    order = order_get(actor=request.actor, pk=delivered.delivery.order_id)
+    try:
+        services.delivery_file_attach(
+            actor=request.actor,
+            delivered=delivered,
+            is_confidential=request.POST.get("visibility") != "public",
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, order, error)
+    messages.success(
+        request,
+        _("%(name)s is attached to %(listing)s.")
+        % {"name": delivered.name, "listing": order.listing.title},
+    )
+    return redirect(order)
 
 
 # --- requests for quotes -------------------------------------------------------------------
@@ -719,3 +786,478 @@ def quote_accept(request, pk):
             messages.success(request, _("Quote accepted: the order is in progress."))
             return redirect(order)
     return _quote_request_page(request, quote.request, status=400, accept_forms={quote.pk: form})
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+MILESTONE_BADGES = {
+    OrderMilestone.Status.PENDING: "text-bg-secondary",
+    OrderMilestone.Status.DELIVERED: "text-bg-warning",
+    OrderMilestone.Status.ACCEPTED: "text-bg-success",
+    OrderMilestone.Status.SENT_BACK: "text-bg-danger",
+}
+
+
+def _milestone_of(order, pk) -> OrderMilestone:
+    milestone = OrderMilestone.objects.filter(pk=pk, order=order).first()
+    if milestone is None:
+        raise Http404
+    return milestone
+
+
+def _milestone_rows(request, order, own, side, bound):
+    """The order's milestones, each with the form its side may use now (the bound one that came
+    back with errors, else an empty one)."""
+    deliver_forms = bound.get("deliver_forms", {})
+    review_forms = bound.get("milestone_review_forms", {})
+    rows = list(milestone_list(order=order).prefetch_related("deliveries__files"))
+    for milestone in rows:
+        milestone.badge = MILESTONE_BADGES.get(milestone.status, "text-bg-secondary")
+        milestone.delivery_list = list(milestone.deliveries.all())
+        actions = milestone_available_actions(
+            actor=request.actor, order=order, milestone=milestone, own=own
+        )
+        milestone.deliver_form = None
+        milestone.review_form = None
+        if MilestoneAction.DELIVER in actions:
+            milestone.deliver_form = deliver_forms.get(milestone.pk) or MilestoneDeliverForm(
+                auto_id=f"id_deliver_{milestone.pk}_%s"
+            )
+        if MilestoneAction.ACCEPT in actions:
+            milestone.review_form = review_forms.get(milestone.pk) or MilestoneReviewForm(
+                auto_id=f"id_msreview_{milestone.pk}_%s"
+            )
+    plannable = (
+        own is not None
+        and order.status in MILESTONE_PLAN_STATUSES
+        and all(m.status == OrderMilestone.Status.PENDING for m in rows)
+    )
+    total = sum((m.amount for m in rows if m.amount is not None), Decimal("0"))
+    return {
+        "milestones": rows,
+        "milestones_plannable": plannable,
+        "milestone_form": (bound.get("milestone_form") or MilestoneForm(auto_id="id_milestone_%s"))
+        if plannable
+        else None,
+        "milestone_total": total,
+        "milestones_open": sum(1 for m in rows if m.status != OrderMilestone.Status.ACCEPTED),
+    }
+
+
+@login_required
+@require_POST
+def milestone_add(request, pk):
+    order = order_get(actor=request.actor, pk=pk)
+    form = MilestoneForm(request.POST, auto_id="id_milestone_%s")
+    if form.is_valid():
+        try:
+            services.milestone_save(actor=request.actor, order=order, **form.cleaned_data)
+        except PermissionDenied as error:
+            return _refused(request, order, error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Milestone added."))
+            return redirect(f"{order.get_absolute_url()}#milestones")
+    return _order_page(request, order, status=400, milestone_form=form)
+
+
+@login_required
+def milestone_edit(request, pk, milestone_pk):
+    order = order_get(actor=request.actor, pk=pk)
+    milestone = _milestone_of(order, milestone_pk)
+    if order_party_organization_id(actor=request.actor, order=order) is None:
+        raise PermissionDenied(_("Only the two parties plan the order's milestones."))
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.milestone_save(
+                    actor=request.actor,
+                    order=order,
+                    milestone=_milestone_of(order, milestone_pk),
+                    **form.cleaned_data,
+                )
+            except PermissionDenied as error:
+                return _refused(request, order, error)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Milestone saved."))
+                return redirect(f"{order.get_absolute_url()}#milestones")
+        status = 400
+    return render(
+        request,
+        "orders/milestone_form.html",
+        {"order": order, "milestone": milestone, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def milestone_delete(request, pk, milestone_pk):
+    order = order_get(actor=request.actor, pk=pk)
+    milestone = _milestone_of(order, milestone_pk)
+    try:
+        services.milestone_delete(actor=request.actor, milestone=milestone)
+    except PermissionDenied as error:
+        return _refused(request, order, error)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("Milestone deleted."))
+    return redirect(f"{order.get_absolute_url()}#milestones")
+
+
+@login_required
+@require_POST
+def milestone_deliver(request, pk, milestone_pk):
+    order = order_get(actor=request.actor, pk=pk)
+    milestone = _milestone_of(order, milestone_pk)
+    form = MilestoneDeliverForm(
+        request.POST, request.FILES, auto_id=f"id_deliver_{milestone.pk}_%s"
+    )
+    if form.is_valid():
+        try:
+            services.milestone_step(
+                actor=request.actor,
+                milestone=milestone,
+                action=MilestoneAction.DELIVER,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+            )
+        except PermissionDenied as error:
+            return _refused(request, order, error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Delivered; the buyer has been asked to accept it."))
+            return redirect(f"{order.get_absolute_url()}#milestone-{milestone.pk}")
+    order.refresh_from_db()
+    return _order_page(request, order, status=400, deliver_forms={milestone.pk: form})
+
+
+@login_required
+@require_POST
+def milestone_review(request, pk, milestone_pk):
+    order = order_get(actor=request.actor, pk=pk)
+    milestone = _milestone_of(order, milestone_pk)
+    form = MilestoneReviewForm(request.POST, auto_id=f"id_msreview_{milestone.pk}_%s")
+    if form.is_valid():
+        accept = form.cleaned_data["decision"] == MilestoneReviewForm.ACCEPT
+        try:
+            services.milestone_step(
+                actor=request.actor,
+                milestone=milestone,
+                action=MilestoneAction.ACCEPT if accept else MilestoneAction.SEND_BACK,
+                note=form.cleaned_data["note"],
+            )
+        except PermissionDenied as error:
+            return _refused(request, order, error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Milestone accepted.") if accept else _("Sent back to the provider."),
+            )
+            return redirect(f"{order.get_absolute_url()}#milestone-{milestone.pk}")
+    order.refresh_from_db()
+    return _order_page(request, order, status=400, milestone_review_forms={milestone.pk: form})
+
+
+# --- innovation vouchers: paying an order with one -----------------------------------------
+
+REDEMPTION_BADGES = {
+    VoucherRedemption.Status.PENDING: "text-bg-warning",
+    VoucherRedemption.Status.VERIFIED: "text-bg-success",
+    VoucherRedemption.Status.REJECTED: "text-bg-secondary",
+}
+
+
+def _voucher_rows(request, order, side, bound):
+    redemptions = list(order_redemptions(order=order))
+    for redemption in redemptions:
+        redemption.badge = REDEMPTION_BADGES.get(redemption.status, "text-bg-secondary")
+    held = [r for r in redemptions if r.status in REDEMPTION_HOLDING]
+    covered = sum((r.amount for r in held), Decimal("0"))
+    form = None
+    if side == "buyer" and order.status not in ORDER_CLOSED:
+        vouchers = _buyer_vouchers(order)
+        if vouchers.exists() or bound.get("voucher_form") is not None:
+            form = bound.get("voucher_form") or VoucherApplyForm(
+                vouchers=vouchers, auto_id="id_voucher_%s"
+            )
+    return {
+        "redemptions": redemptions,
+        "voucher_covered": covered,
+        "voucher_rest": order.price - covered,
+        "voucher_form": form,
+    }
+
+
+def _buyer_vouchers(order):
+    return vouchers_with_balance(
+        Voucher.objects.filter(holder_id=order.buyer_id).order_by("valid_until", "id")
+    )
+
+
+@login_required
+@require_POST
+def voucher_apply(request, pk):
+    order = order_get(actor=request.actor, pk=pk)
+    if order_party_organization_id(actor=request.actor, order=order) != order.buyer_id:
+        raise PermissionDenied(_("Only the buyer pays its order with a voucher."))
+    form = VoucherApplyForm(request.POST, vouchers=_buyer_vouchers(order), auto_id="id_voucher_%s")
+    if form.is_valid():
+        try:
+            redemption = services.voucher_apply(
+                actor=request.actor,
+                order=order,
+                voucher=form.cleaned_data["voucher"],
+                amount=form.cleaned_data["amount"],
+            )
+        except PermissionDenied as error:
+            return _refused(request, order, error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Recorded: voucher %(number)s pays %(amount)s yuan of this order, once the "
+                    "CAST office verifies it. No money moves on the platform."
+                )
+                % {"number": redemption.voucher.number, "amount": f"{redemption.amount:,.2f}"},
+            )
+            return redirect(f"{order.get_absolute_url()}#vouchers")
+    order.refresh_from_db()
+    return _order_page(request, order, status=400, voucher_form=form)
+
+
+# --- innovation vouchers: the office's and the holder's pages ------------------------------
+
+
+def _issuing_offices(actor):
+    return Organization.objects.filter(
+        pk__in=actor.organization_ids,
+        kind=Organization.Kind.CAST_OFFICE,
+        status=Organization.Status.VERIFIED,
+        region_id__in=actor.review_region_ids,
+    ).order_by("name")
+
+
+def _holders_for(offices):
+    regions = set()
+    for office in offices:
+        regions |= services.office_region_ids(office)
+    return Organization.objects.filter(
+        kind=Organization.Kind.ENTERPRISE,
+        status=Organization.Status.VERIFIED,
+        region_id__in=regions,
+    ).order_by("name")
+
+
+VOUCHER_BOXES = ("held", "issued")
+
+
+@login_required
+def voucher_list(request):
+    """创新券: the vouchers one's enterprise holds (?box=held), with what is left of each, and
+    for a CAST office those it issued (?box=issued)."""
+    actor = request.actor
+    offices = list(_issuing_offices(actor))
+    box = request.GET.get("box", "issued" if offices else "held")
+    if box not in VOUCHER_BOXES or (box == "issued" and not offices):
+        box = "held"
+    vouchers = voucher_list_visible(actor=actor).prefetch_related("categories")
+    if box == "held":
+        vouchers = vouchers.filter(holder_id__in=actor.organization_ids)
+    else:
+        vouchers = vouchers.filter(issued_by_id__in=[office.pk for office in offices])
+    rows = list(vouchers.order_by("-created_at", "-id")[:200])
+    today = timezone.localdate()
+    for voucher in rows:
+        voucher.expired = voucher.is_expired(today)
+    pending = 0
+    if offices:
+        pending = VoucherRedemption.objects.filter(
+            voucher__issued_by__in=offices, status=VoucherRedemption.Status.PENDING
+        ).count()
+    return render(
+        request,
+        "orders/voucher_list.html",
+        {"rows": rows, "box": box, "is_office": bool(offices), "pending": pending},
+    )
+
+
+@login_required
+def voucher_issue(request):
+    actor = request.actor
+    offices = _issuing_offices(actor)
+    if not offices.exists():
+        raise PermissionDenied(_("Innovation vouchers are issued by the members of a CAST office."))
+    form = VoucherIssueForm(
+        request.POST or None,
+        offices=offices,
+        holders=_holders_for(offices),
+        auto_id="id_voucher_%s",
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                voucher = services.voucher_issue(
+                    actor=actor,
+                    office=data.pop("office"),
+                    categories=list(data.pop("categories")),
+                    **data,
+                )
+            except PermissionDenied as error:
+                raise PermissionDenied(error_text(error)) from error
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Voucher %(number)s issued; %(holder)s has been told.")
+                    % {"number": voucher.number, "holder": voucher.holder.name},
+                )
+                return redirect(voucher)
+        status = 400
+    return render(request, "orders/voucher_form.html", {"form": form}, status=status)
+
+
+def _voucher_page(request, voucher, *, status=200, **bound):
+    actor = request.actor
+    is_office = services.voucher_office_acts(actor=actor, office=voucher.issued_by)
+    redemptions = list(
+        voucher.redemptions.select_related("order__buyer", "order__provider").order_by(
+            "-created_at", "-id"
+        )
+    )
+    decision_forms = bound.get("decision_forms", {})
+    for redemption in redemptions:
+        redemption.badge = REDEMPTION_BADGES.get(redemption.status, "text-bg-secondary")
+        redemption.decision_form = None
+        if is_office and redemption.status == VoucherRedemption.Status.PENDING:
+            redemption.decision_form = decision_forms.get(redemption.pk) or RedemptionDecisionForm(
+                auto_id=f"id_decide_{redemption.pk}_%s"
+            )
+    revoke_form = None
+    if is_office and voucher.status == Voucher.Status.ACTIVE:
+        revoke_form = bound.get("revoke_form") or VoucherRevokeForm(auto_id="id_revoke_%s")
+    return render(
+        request,
+        "orders/voucher_detail.html",
+        {
+            "voucher": voucher,
+            "expired": voucher.is_expired(),
+            "categories": list(voucher.categories.all()),
+            "redemptions": redemptions,
+            "is_office": is_office,
+            "is_holder": voucher.holder_id in actor.organization_ids,
+            "revoke_form": revoke_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def voucher_detail(request, pk):
+    return _voucher_page(request, voucher_get(actor=request.actor, pk=pk))
+
+
+@login_required
+@require_POST
+def voucher_revoke(request, pk):
+    voucher = voucher_get(actor=request.actor, pk=pk)
+    form = VoucherRevokeForm(request.POST, auto_id="id_revoke_%s")
+    if form.is_valid():
+        try:
+            services.voucher_revoke(
+                actor=request.actor, voucher=voucher, note=form.cleaned_data["note"]
+            )
+        except PermissionDenied as error:
+            raise PermissionDenied(error_text(error)) from error
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The voucher is revoked; the holder has been told."))
+            return redirect(voucher)
+    return _voucher_page(request, voucher, status=400, revoke_form=form)
+
+
+@login_required
+def redemption_list(request):
+    """The office's queue: payments with its vouchers to verify once the order is completed
+    (pending first), and those decided."""
+    actor = request.actor
+    offices = list(_issuing_offices(actor))
+    if not offices:
+        raise PermissionDenied(
+            _("The payments with innovation vouchers are verified by the CAST office.")
+        )
+    state = request.GET.get("status", VoucherRedemption.Status.PENDING)
+    if state not in VoucherRedemption.Status.values:
+        state = VoucherRedemption.Status.PENDING
+    redemptions = list(
+        redemption_list_visible(actor=actor)
+        .filter(voucher__issued_by__in=offices, status=state)
+        .order_by("created_at", "id")[:200]
+    )
+    for redemption in redemptions:
+        redemption.badge = REDEMPTION_BADGES.get(redemption.status, "text-bg-secondary")
+        redemption.decision_form = None
+        if redemption.status == VoucherRedemption.Status.PENDING:
+            redemption.decision_form = RedemptionDecisionForm(
+                auto_id=f"id_decide_{redemption.pk}_%s"
+            )
+    return render(
+        request,
+        "orders/redemption_list.html",
+        {
+            "redemptions": redemptions,
+            "state": state,
+            "states": VoucherRedemption.Status.choices,
+            "box": "redemptions",
+        },
+    )
+
+
+@login_required
+@require_POST
+def redemption_decide(request, pk):
+    redemption = redemption_list_visible(actor=request.actor).filter(pk=pk).first()
+    if redemption is None:
+        raise Http404
+    form = RedemptionDecisionForm(request.POST, auto_id=f"id_decide_{redemption.pk}_%s")
+    if form.is_valid():
+        verify = form.cleaned_data["decision"] == RedemptionDecisionForm.VERIFY
+        try:
+            services.redemption_decide(
+                actor=request.actor,
+                redemption=redemption,
+                verify=verify,
+                note=form.cleaned_data["note"],
+            )
+        except PermissionDenied as error:
+            raise PermissionDenied(error_text(error)) from error
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Verified: the payment is recorded as made with the voucher.")
+                if verify
+                else _("Rejected: the amount returns to the voucher."),
+            )
+            if request.POST.get("next") == "voucher":
+                return redirect(redemption.voucher)
+            return redirect("orders:redemptions")
+    return _voucher_page(
+        request, redemption.voucher, status=400, decision_forms={redemption.pk: form}
+    )

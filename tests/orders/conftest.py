@@ -81,3 +81,29 @@ def order(market) -> Order:
         scope="对我司“印染废水膜处理”成果做第三方评价。",
         due_on=timezone.localdate() + timedelta(days=30),
     )
+
+
+def office_of(user) -> Organization:
+    """The CAST office a staff user (tests.factories.cast_staff) works for."""
+    return user.memberships.get().organization
+
+
+@pytest.fixture
+def in_progress(market, order) -> Order:
+    from orders.services import order_transition
+
+    return order_transition(actor=act(market.agency_user), order=order, action="accept")
+
+
+@pytest.fixture
+def voucher(market):
+    """20,000 yuan granted by the Hangzhou CAST office to the buyer, valid for a year."""
+    from orders.services import voucher_issue
+
+    return voucher_issue(
+        actor=act(market.staff),
+        office=office_of(market.staff),
+        holder=market.buyer,
+        amount=Decimal("20000"),
+        valid_until=timezone.localdate() + timedelta(days=365),
+    )

@@ -13,3 +13,9 @@ DISPUTE_ANSWER_WORKING_DAYS = env.int("DISPUTE_ANSWER_WORKING_DAYS", default=5)
 ORDER_REVIEW_WINDOW_DAYS = env.int("ORDER_REVIEW_WINDOW_DAYS", default=14)
 # Files of one delivery.
 ORDER_DELIVERY_MAX_MB = env.int("ORDER_DELIVERY_MAX_MB", default=20)
+# An order's plan holds at most this many milestones.
+ORDER_MAX_MILESTONES = env.int("ORDER_MAX_MILESTONES", default=20)
+# Innovation vouchers (创新券): the most one voucher may be worth (yuan), and the longest it may
+# stay valid (days from its first valid day).
+VOUCHER_MAX_AMOUNT = env.int("VOUCHER_MAX_AMOUNT", default=1_000_000)
+VOUCHER_MAX_VALID_DAYS = env.int("VOUCHER_MAX_VALID_DAYS", default=730)
