@@ -281,6 +281,17 @@ class Achievement(Listing):
         blank=True,
         validators=[MinValueValidator(Maturity.TRL1), MaxValueValidator(Maturity.TRL9)],
     )
+    # The TRL an achievement evaluation (evaluations) found, once final: set by that service,
+    # never by the owner, and shown beside the self-declared maturity.
+    evaluated_maturity = models.PositiveSmallIntegerField(
+        _("evaluated maturity"),
+        choices=Maturity.choices,
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(Maturity.TRL1), MaxValueValidator(Maturity.TRL9)],
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True, editable=False)
     ip_status = models.CharField(
         _("IP status"), max_length=20, choices=IPStatus.choices, default=IPStatus.NONE
     )
