@@ -241,7 +241,26 @@ def _listing_serializer(model, kind_fields):
 
 
 NeedSerializer = _listing_serializer(Need, KIND_FIELDS[ListingKind.NEED])
-AchievementSerializer = _listing_serializer(Achievement, KIND_FIELDS[ListingKind.ACHIEVEMENT])
+
+
+# evaluated_maturity and evaluated_at are read-only (not editable): a third-party evaluation
+# (evaluations) sets them, beside the self-declared maturity.
+class AchievementSerializer(
+    _listing_serializer(
+        Achievement,
+        [*KIND_FIELDS[ListingKind.ACHIEVEMENT], "evaluated_maturity", "evaluated_at"],
+    )
+):
+    evaluated_maturity = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        min_value=1,
+        max_value=9,
+        help_text=_(
+            "The technology readiness level a third-party evaluation found (1–9), beside the "
+            "self-declared maturity; null until one is final."
+        ),
+    )
 
 
 class ProjectSerializer(_listing_serializer(Project, KIND_FIELDS[ListingKind.PROJECT])):

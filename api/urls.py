@@ -6,6 +6,9 @@ import api.catalogue
 import api.conversations
 import api.credit
 import api.deals
+import api.demand_analysis
+import api.evaluations
+import api.managers
 import api.matches
 import api.notifications
 import api.orders
@@ -40,6 +43,11 @@ router.register("statistics", api.statistics.StatisticsViewSet, basename="statis
 router.register("deals", api.deals.DealViewSet, basename="deal")
 router.register("quote-requests", api.orders.QuoteRequestViewSet, basename="quote-request")
 router.register("orders", api.orders.OrderViewSet, basename="order")
+router.register("vouchers", api.orders.VoucherViewSet, basename="voucher")
+router.register(
+    "voucher-redemptions", api.orders.VoucherRedemptionViewSet, basename="voucher-redemption"
+)
+router.register("evaluations", api.evaluations.EvaluationViewSet, basename="evaluation")
 router.register(
     "service-categories", api.catalogue.ServiceCategoryViewSet, basename="service-category"
 )
@@ -48,6 +56,11 @@ router.register(
 )
 router.register("credit", api.credit.CreditViewSet, basename="credit")
 router.register("credit-appeals", api.credit.CreditAppealViewSet, basename="credit-appeal")
+router.register("managers", api.managers.ManagerViewSet, basename="manager")
+router.register("mandates", api.managers.MandateViewSet, basename="mandate")
+router.register(
+    "demand-analyses", api.demand_analysis.DemandAnalysisViewSet, basename="demand-analysis"
+)
 
 app_name = "api"
 urlpatterns = [

@@ -60,6 +60,9 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("cases/", include("cases.urls")),
     path("statistics/", include("analytics.urls")),
+    path("managers/", include("managers.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("demand-analyses/", include("demand_analysis.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.
     path("api/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/", include("api.urls")),

@@ -67,6 +67,23 @@ REASONS = {
         "You receive this e-mail because you are a member of an organization that appealed its "
         "credit, or decide credit appeals for your CAST office."
     ),
+    Topic.EVALUATION: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that ordered or "
+        "carries out this evaluation."
+    ),
+    Topic.DEMAND_ANALYSIS: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization whose need is "
+        "analysed, or that analyses it, or you review needs for your CAST office."
+    ),
+    Topic.VOUCHER: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that holds, "
+        "issued or was paid with this innovation voucher."
+    ),
+    Topic.MANDATE: gettext_lazy(
+        "You receive this e-mail because you are a technology manager or administer an "
+        "organization that gives mandates, or verify managers' certificates for your CAST "
+        "office."
+    ),
 }
 
 

@@ -22,6 +22,10 @@ class Notification(models.Model):
         SERVICE = "service", _("service offering")
         ORDER = "order", _("service order")
         CREDIT = "credit", _("credit")
+        EVALUATION = "evaluation", _("achievement evaluation")
+        DEMAND_ANALYSIS = "demand_analysis", _("demand analysis")
+        VOUCHER = "voucher", _("innovation voucher")
+        MANDATE = "mandate", _("technology manager's mandate")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

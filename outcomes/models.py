@@ -107,6 +107,41 @@ class OutcomeEvent(models.Model):
         # longer counts for the appellant (a correction is a new event, never an edit).
         CREDIT_APPEAL_UPHELD = "credit.appeal_upheld", _("credit: appeal upheld")
         CREDIT_APPEAL_DISMISSED = "credit.appeal_dismissed", _("credit: appeal dismissed")
+        # Order milestones and innovation vouchers (orders).
+        ORDER_MILESTONE_DELIVERED = "order.milestone_delivered", _("order: milestone delivered")
+        ORDER_MILESTONE_ACCEPTED = "order.milestone_accepted", _("order: milestone accepted")
+        ORDER_MILESTONE_SENT_BACK = (
+            "order.milestone_sent_back",
+            _("order: milestone sent back"),
+        )
+        VOUCHER_ISSUED = "voucher.issued", _("innovation voucher issued")
+        VOUCHER_APPLIED = "voucher.applied", _("innovation voucher applied to an order")
+        VOUCHER_REDEMPTION_VERIFIED = (
+            "voucher.redemption_verified",
+            _("innovation voucher redemption verified"),
+        )
+        VOUCHER_REDEMPTION_REJECTED = (
+            "voucher.redemption_rejected",
+            _("innovation voucher redemption rejected"),
+        )
+        # Achievement evaluations (evaluations).
+        EVALUATION_REPORT_ISSUED = "evaluation.report_issued", _("evaluation report issued")
+        EVALUATION_APPEALED = "evaluation.appealed", _("evaluation appealed")
+        EVALUATION_APPEAL_DECIDED = "evaluation.appeal_decided", _("evaluation appeal decided")
+        # Demand analysis (demand_analysis).
+        DEMAND_ANALYSIS_SUBMITTED = "demand_analysis.submitted", _("demand analysis submitted")
+        DEMAND_ANALYSIS_ACCEPTED = (
+            "demand_analysis.accepted",
+            _("demand analysis accepted into the need"),
+        )
+        # Technology managers (managers, organizations.Mandate).
+        MANAGER_CERTIFICATE_VERIFIED = (
+            "manager.certificate_verified",
+            _("technology manager's certificate verified"),
+        )
+        MANDATE_GRANTED = "mandate.granted", _("mandate given to a technology manager")
+        MANDATE_ENDED = "mandate.ended", _("technology manager's mandate ended")
+        COMMISSION_DUE = "commission.due", _("technology manager's commission due")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=_now)

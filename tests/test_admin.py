@@ -84,6 +84,76 @@ def make_rows(count=3):
         )
         Group.objects.create(name=f"组{number}")
         _conversation_rows(need, achievement, number)
+        _evaluation_rows(number)
+        _demand_analysis_rows(number)
+
+
+def _demand_analysis_rows(number):
+    """A demand analysis of a need, with a target indicator and a solution route."""
+    from demand_analysis.models import DemandAnalysis, Indicator, SolutionRoute
+
+    need = NeedFactory()
+    analysis = DemandAnalysis.objects.create(
+        need=need,
+        source="service_team",
+        analyst=OrganizationFactory(kind=Organization.Kind.SERVICE_TEAM),
+        region=need.region,
+        status="submitted",
+        problem_statement="问题陈述",
+    )
+    Indicator.objects.create(analysis=analysis, name="回用率", target="≥ 85", unit="%")
+    SolutionRoute.objects.create(analysis=analysis, route="双膜法")
+
+
+def _evaluation_rows(number):
+    """An evaluation with a material, an expert, an opinion, a report and an appeal."""
+    from catalogue.models import ServiceCategory
+    from evaluations.models import Appeal, Evaluation, Material, Opinion, PanelMember, Report
+    from orders.models import Order
+
+    owner, agency = OrganizationFactory(), OrganizationFactory(kind=Organization.Kind.AGENCY)
+    achievement = AchievementFactory(organization=owner)
+    order = Order.objects.create(
+        buyer=owner,
+        provider=agency,
+        category=ServiceCategory.objects.get(code="evaluation"),
+        title=f"成果评价{number}",
+        scope="评价",
+        price=9800,
+        due_on=timezone.localdate(),
+        region=owner.region,
+        accept_by=timezone.now(),
+        listing=achievement,
+        status="completed",
+    )
+    evaluation = Evaluation.objects.create(
+        order=order, achievement=achievement, scope="评价", status="appealed"
+    )
+    Material.objects.create(evaluation=evaluation, name="科技查新报告", received=True)
+    member = PanelMember.objects.create(
+        evaluation=evaluation, name="李明华", affiliation="浙江大学", declared_no_conflict=True
+    )
+    Opinion.objects.create(
+        member=member,
+        innovation=4,
+        advancement=4,
+        maturity=6,
+        ip_strength=3,
+        market=4,
+        comment="可信",
+    )
+    Report.objects.create(
+        evaluation=evaluation,
+        version=1,
+        conclusion="国内领先",
+        public_summary="摘要",
+        overall=76,
+        level=4,
+        evaluated_maturity=6,
+        panel_size=1,
+        file=f"evaluations/{number}.pdf",
+    )
+    Appeal.objects.create(evaluation=evaluation, statement="请复核成熟度")
 
 
 def _conversation_rows(need, achievement, number):
@@ -180,6 +250,8 @@ def _market_rows(conversation, parties, number):
         order=order, opened_by=parties[0], statement="逾期", answer_due_on=timezone.localdate()
     )
     _credit_rows(parties[1], order)
+    _voucher_rows(parties, order, number)
+    _manager_rows(deal, parties[0], number)
     QuoteRequest.objects.create(
         buyer=parties[0],
         category=category,
@@ -187,6 +259,51 @@ def _market_rows(conversation, parties, number):
         description="请报价",
         quotes_due_at=timezone.now(),
     )
+
+
+def _manager_rows(deal, organization, number):
+    """A technology manager with a mandate from a party and a commission on its deal."""
+    from managers.models import Commission, ManagerProfile
+    from organizations.models import Mandate
+
+    user = UserFactory()
+    ManagerProfile.objects.create(
+        user=user, name=f"经理人{number}", bio="从事技术转移十年", region=organization.region
+    )
+    mandate = Mandate.objects.create(
+        organization=organization,
+        manager=user,
+        scope_note="寻找受让方",
+        base_fee=5000,
+        success_share=3,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    Commission.objects.create(
+        mandate=mandate,
+        deal=deal,
+        technical_amount=1000000,
+        base_fee=5000,
+        share_amount=30000,
+        amount_due=35000,
+    )
+
+
+def _voucher_rows(parties, order, number):
+    """An order milestone, an innovation voucher and a payment with it."""
+    from orders.models import OrderMilestone, Voucher, VoucherRedemption
+
+    OrderMilestone.objects.create(order=order, title=f"阶段{number}", due_on=order.due_on)
+    office = OrganizationFactory(kind=Organization.Kind.CAST_OFFICE, name=f"发券科协{number}")
+    voucher = Voucher.objects.create(
+        number=f"CXQ-{number}",
+        issued_by=office,
+        holder=parties[0],
+        amount=10000,
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate(),
+    )
+    VoucherRedemption.objects.create(voucher=voucher, order=order, amount=1000)
 
 
 def changelist(model):

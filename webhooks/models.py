@@ -42,6 +42,22 @@ class WebhookEvent(models.TextChoices):
         "dispute.decided",
         _("a service order's dispute is decided by the CAST staff, or withdrawn"),
     )
+    ORDER_MILESTONE_UPDATED = (
+        "order.milestone_updated",
+        _("an order's milestone is delivered, accepted or sent back"),
+    )
+    VOUCHER_REDEMPTION_DECIDED = (
+        "voucher.redemption_decided",
+        _("the CAST office verifies or rejects an innovation voucher paid to the organization"),
+    )
+    EVALUATION_UPDATED = (
+        "evaluation.updated",
+        _("an evaluation of the organization's is set up, scored, issued or appealed"),
+    )
+    DEMAND_ANALYSIS_UPDATED = (
+        "demand_analysis.updated",
+        _("a demand analysis of the organization's is submitted or accepted"),
+    )
     PING = "ping", _("ping (a test delivery)")
 
 

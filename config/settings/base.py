@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "orders",
     "analytics",
     "cases",
+    "managers",
+    "evaluations",
+    "demand_analysis",
     "api",
     "axes",
 ]
@@ -164,8 +167,10 @@ from config.settings.integrations.celery import *  # noqa: E402,F403
 from config.settings.integrations.conversations import *  # noqa: E402,F403
 from config.settings.integrations.credit import *  # noqa: E402,F403
 from config.settings.integrations.deals import *  # noqa: E402,F403
+from config.settings.integrations.demand_analysis import *  # noqa: E402,F403
 from config.settings.integrations.email import *  # noqa: E402,F403
 from config.settings.integrations.embedding import *  # noqa: E402,F403
+from config.settings.integrations.evaluations import *  # noqa: E402,F403
 from config.settings.integrations.headers import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
 from config.settings.integrations.matching import *  # noqa: E402,F403

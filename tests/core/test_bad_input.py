@@ -55,7 +55,11 @@ def test_every_id_route_of_the_web_is_covered():
     assert f"/deals/{TOO_BIG}/" in WEB_URLS
     assert f"/cases/{TOO_BIG}/consent/" in WEB_URLS
     assert f"/credit/{TOO_BIG}/appeal/" in WEB_URLS
-    assert len(WEB_URLS) == 81
+    assert f"/evaluations/{TOO_BIG}/appeal/" in WEB_URLS
+    assert f"/demand-analyses/{TOO_BIG}/accept/" in WEB_URLS
+    assert f"/managers/mandates/{TOO_BIG}/" in WEB_URLS
+    assert f"/orders/vouchers/{TOO_BIG}/" in WEB_URLS
+    assert len(WEB_URLS) == 116
 
 
 @pytest.mark.parametrize("url", WEB_URLS)
