@@ -373,7 +373,7 @@ def analysis_save(
 ) -> DemandAnalysis:
     """The analyst saves the analysis as a draft (everything it holds is replaced). Every field
     is checked before anything is written, and all field errors are raised together."""
-    analysis = DemandAnalysis.objects.select_for_update().get(pk=analysis.pk)
+    analysis = DemandAnalysis.objects.select_for_update(of=("self",)).get(pk=analysis.pk)
     if not analysis_can_write(actor=actor, analysis=analysis):
         if analysis.is_writable or not (
             analysis.analyst_id in actor.organization_ids
@@ -453,7 +453,7 @@ def analysis_submit(*, actor: Actor, analysis: DemandAnalysis) -> DemandAnalysis
     """The analyst hands the analysis to the need's owner: it needs a problem statement and at
     least one target indicator."""
     analysis = (
-        DemandAnalysis.objects.select_for_update()
+        DemandAnalysis.objects.select_for_update(of=("self",))
         .select_related("need__organization", "order", "analyst", "region")
         .get(pk=analysis.pk)
     )
@@ -590,7 +590,7 @@ def analysis_accept(
     changes await the CAST staff's review, then it is matched again). Returns the analysis;
     `analysis.need_pending_review` says whether the changes await review."""
     analysis = (
-        DemandAnalysis.objects.select_for_update()
+        DemandAnalysis.objects.select_for_update(of=("self",))
         .select_related("need__organization", "analyst", "region", "order")
         .get(pk=analysis.pk)
     )
@@ -655,7 +655,7 @@ def analysis_accept(
 def analysis_decline(*, actor: Actor, analysis: DemandAnalysis, note: str = "") -> DemandAnalysis:
     """The owner declines the analysis: the need stays as it is."""
     analysis = (
-        DemandAnalysis.objects.select_for_update()
+        DemandAnalysis.objects.select_for_update(of=("self",))
         .select_related("need__organization", "analyst", "region")
         .get(pk=analysis.pk)
     )

@@ -17,7 +17,10 @@ from orders.services import order_place, voucher_issue
 from orders.services import voucher_apply as real_apply
 from tests.orders.conftest import act, office_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_two_orders_at_once_do_not_overspend_a_voucher(market, order, monkeypatch):
