@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.test import override_settings
 
-from catalogue.models import OfferingStatus, ServiceOffering
+from catalogue.models import OfferingStatus, ServiceCategory, ServiceOffering
 from catalogue.selectors import offering_proposals_for_listing
 from organizations.models import Organization
 from outcomes.models import OutcomeEvent
@@ -85,7 +85,10 @@ def test_demo_loads_once(db):
         call_command("load_demo_offerings", stdout=open("/dev/null", "w"))
         count = ServiceOffering.objects.count()
         call_command("load_demo_offerings", stdout=open("/dev/null", "w"))
-    assert ServiceOffering.objects.count() == count == 18
+    assert ServiceOffering.objects.count() == count == 19
+    # Every category has a published offering: a newcomer browses a living market.
+    published = ServiceOffering.objects.filter(status=OfferingStatus.PUBLISHED)
+    assert published.values("category").distinct().count() == ServiceCategory.objects.count()
     statuses = list(ServiceOffering.objects.values_list("status", flat=True))
     assert statuses.count(OfferingStatus.PENDING) == 2
     assert statuses.count(OfferingStatus.REJECTED) == 1
