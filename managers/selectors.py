@@ -3,6 +3,7 @@ commissions due, and a manager's standing computed from the outcome log."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -91,35 +92,57 @@ def commission_list_for_mandate(*, mandate: Mandate) -> QuerySet[Commission]:
     return mandate.commissions.select_related("deal")
 
 
-def manager_record(*, profile: ManagerProfile) -> dict:
-    """What the public profile shows of a manager's record: mandates held, deals brokered and
-    registered (never the amounts or the organizations that chose to stay private)."""
-    mandates = Mandate.objects.filter(manager_id=profile.user_id, accepted_at__isnull=False)
-    commissions = Commission.objects.filter(mandate__manager_id=profile.user_id)
-    return {
-        "mandates": mandates.count(),
-        "mandates_in_force": sum(1 for m in mandates if m.is_in_force()),
-        "organizations": mandates.values("organization").distinct().count(),
-        "deals_registered": commissions.values("deal").distinct().count(),
+def manager_records(*, user_ids) -> dict[int, dict]:
+    """What the public profiles show of managers' records, in three queries for a whole page:
+    mandates held (and in force), organizations served, deals brokered and registered — never
+    the amounts or the organizations."""
+    user_ids = list(user_ids)
+    records = {
+        user_id: {"mandates": 0, "mandates_in_force": 0, "organizations": 0, "deals_registered": 0}
+        for user_id in user_ids
     }
+    served = defaultdict(set)
+    for mandate in Mandate.objects.filter(manager_id__in=user_ids, accepted_at__isnull=False):
+        record = records[mandate.manager_id]
+        record["mandates"] += 1
+        record["mandates_in_force"] += mandate.is_in_force()
+        served[mandate.manager_id].add(mandate.organization_id)
+    brokered = (
+        Commission.objects.filter(mandate__manager_id__in=user_ids)
+        .values_list("mandate__manager_id", "deal_id")
+        .distinct()
+    )
+    for user_id, _deal_id in brokered:
+        records[user_id]["deals_registered"] += 1
+    for user_id, organizations in served.items():
+        records[user_id]["organizations"] = len(organizations)
+    return records
 
 
-def manager_credit_compute(*, profile: ManagerProfile, at: datetime | None = None) -> Standing:
-    """A manager's standing at `at`, from the outcome log only, by credit's rules: the
-    contracts registered in the manager's mandates (commission.due naming the manager) and how
-    those deals ended, weighed by age over the same window."""
+def manager_record(*, profile: ManagerProfile) -> dict:
+    return manager_records(user_ids=[profile.user_id])[profile.user_id]
+
+
+def manager_standings(*, user_ids, at: datetime | None = None) -> dict[int, Standing]:
+    """Managers' standings at `at`, from the outcome log only, by credit's rules: the contracts
+    registered in each manager's mandates (commission.due naming the manager) and how those
+    deals ended, weighed by age over the same window. Two queries for a whole page."""
+    user_ids = list(user_ids)
     at = at or timezone.now()
     since = at - timedelta(days=settings.CREDIT_WINDOW_DAYS)
     brokered = OutcomeEvent.objects.filter(
-        name=N.COMMISSION_DUE, data__manager=profile.user_id, occurred_at__lte=at
-    )
-    deal_ids = set(brokered.values_list("subject_id", flat=True))
+        name=N.COMMISSION_DUE, data__manager__in=user_ids, occurred_at__lte=at
+    ).values_list("pk", "subject_id", "data__manager")
+    managers_of_deal, manager_of_event = defaultdict(set), {}
+    for pk, deal_id, user_id in brokered:
+        managers_of_deal[deal_id].add(int(user_id))
+        manager_of_event[pk] = int(user_id)
     events = (
         OutcomeEvent.objects.filter(
-            Q(pk__in=brokered.values("pk"))
+            Q(pk__in=list(manager_of_event))
             | Q(
                 subject_type="deal",
-                subject_id__in=deal_ids,
+                subject_id__in=list(managers_of_deal),
                 name__in=[N.DEAL_COMPLETED, N.DEAL_TERMINATED],
             ),
             occurred_at__gt=since,
@@ -129,26 +152,32 @@ def manager_credit_compute(*, profile: ManagerProfile, at: datetime | None = Non
         .order_by("-occurred_at", "-id")
     )
     kind_labels = dict(Organization.Kind.choices)
-    lines, good, bad = [], 0.0, 0.0
+    lines_of = defaultdict(list)
     for event in events:
         points, label = MANAGER_EFFECTS[event.name]
-        weight = weight_at(occurred_at=event.occurred_at, at=at)
-        if points > 0:
-            good += points * weight
-        else:
-            bad -= points * weight
         kind = event.organization.kind if event.organization_id else ""
-        lines.append(
-            Line(
-                event_id=event.pk,
-                occurred_at=event.occurred_at,
-                name=event.name,
-                label=label,
-                points=points,
-                weight=weight,
-                counterpart_kind=kind_labels.get(kind, ""),
-            )
+        line = Line(
+            event_id=event.pk,
+            occurred_at=event.occurred_at,
+            name=event.name,
+            label=label,
+            points=points,
+            weight=weight_at(occurred_at=event.occurred_at, at=at),
+            counterpart_kind=kind_labels.get(kind, ""),
         )
+        owners = (
+            {manager_of_event[event.pk]}
+            if event.pk in manager_of_event
+            else managers_of_deal[event.subject_id]
+        )
+        for user_id in owners:
+            lines_of[user_id].append(line)
+    return {user_id: _standing(lines_of[user_id], at) for user_id in user_ids}
+
+
+def _standing(lines: list[Line], at: datetime) -> Standing:
+    good = sum(line.weighted for line in lines if line.points > 0)
+    bad = -sum(line.weighted for line in lines if line.points < 0)
     score = None
     if len(lines) >= settings.CREDIT_MIN_EVENTS:
         score = rules.score_from(good=good, bad=bad, prior=settings.CREDIT_PRIOR_POINTS)
@@ -163,3 +192,8 @@ def manager_credit_compute(*, profile: ManagerProfile, at: datetime | None = Non
         bad=bad,
         lines=lines,
     )
+
+
+def manager_credit_compute(*, profile: ManagerProfile, at: datetime | None = None) -> Standing:
+    """One manager's standing (see manager_standings)."""
+    return manager_standings(user_ids=[profile.user_id], at=at)[profile.user_id]

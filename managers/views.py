@@ -48,6 +48,8 @@ from managers.selectors import (
     manager_list_for_review,
     manager_list_public,
     manager_record,
+    manager_records,
+    manager_standings,
     mandate_get,
     mandate_list_visible,
 )
@@ -102,11 +104,14 @@ def manager_list(request):
         query=(filters.get("q") or "").strip(), field_id=field.pk if field else None
     )
     page = Paginator(managers, PAGE_SIZE).get_page(request.GET.get("page"))
+    user_ids = [profile.user_id for profile in page]
+    records = manager_records(user_ids=user_ids)
+    standings = manager_standings(user_ids=user_ids)
     cards = [
         {
             "profile": profile,
-            "record": manager_record(profile=profile),
-            "standing": manager_credit_compute(profile=profile),
+            "record": records[profile.user_id],
+            "standing": standings[profile.user_id],
         }
         for profile in page
     ]

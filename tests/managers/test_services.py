@@ -353,3 +353,33 @@ def test_a_needs_owner_can_mandate_its_need_too(world, conversation):
     commission = Commission.objects.get(deal=deal)
     assert commission.amount_due == Decimal("20000.00")
     assert OutcomeEvent.objects.get(name=N.COMMISSION_DUE).counterpart == world.university
+
+
+def test_a_page_of_standings_and_records_equals_each_computed_alone(world, conversation, mandate):
+    from managers.selectors import manager_records, manager_standings
+
+    verified_deal(world, conversation)
+    other = make_manager(world.staff, username="mgr_other", name="吴经理")
+    profiles = [mandate.manager.manager_profile, other]
+    at = timezone.now()
+    together = manager_standings(user_ids=[p.user_id for p in profiles], at=at)
+    records = manager_records(user_ids=[p.user_id for p in profiles])
+    for profile in profiles:
+        alone = manager_credit_compute(profile=profile, at=at)
+        assert together[profile.user_id].lines == alone.lines
+        assert records[profile.user_id] == manager_record(profile=profile)
+    assert [line.name for line in together[profile.user_id].lines] == []
+
+
+def test_the_directory_reads_a_page_in_the_same_queries_however_many_managers(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_manager(world.staff, username="mgr_a", name="甲经理")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/managers/")
+    for n in range(4):
+        make_manager(world.staff, username=f"mgr_b{n}", name=f"乙经理{n}")
+    with CaptureQueriesContext(connection) as five:
+        client.get("/managers/")
+    assert len(five) == len(one)
