@@ -1,11 +1,12 @@
 """A verified technology manager in Hangzhou, and the conversations' world around a deal: the
 enterprise's need and the university's achievement."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from managers.models import ManagerProfile
 from managers.services import certificate_decide, certificate_submit, mandate_accept, mandate_offer
@@ -62,8 +63,8 @@ def offer(world, manager, *, listings=None, **terms):  # noqa: F811
         "base_fee": Decimal("5000"),
         "success_share": Decimal("3"),
         "cap": Decimal("50000"),
-        "starts_on": date.today() - timedelta(days=10),
-        "ends_on": date.today() + timedelta(days=365),
+        "starts_on": timezone.localdate() - timedelta(days=10),
+        "ends_on": timezone.localdate() + timedelta(days=365),
     }
     values.update(terms)
     return mandate_offer(

@@ -1,12 +1,13 @@
 """A mandate's scope: the manager acts for the organization on the listings in it and the deals
 about them, and nowhere else; only while the mandate is in force."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from deals.models import Contract
 from deals.permissions import deal_party_organization_id
@@ -64,12 +65,12 @@ def test_a_mandate_out_of_its_term_or_ended_gives_no_power(world, manager):
     future = offer(
         world,
         manager,
-        starts_on=date.today() + timedelta(days=5),
-        ends_on=date.today() + timedelta(days=50),
+        starts_on=timezone.localdate() + timedelta(days=5),
+        ends_on=timezone.localdate() + timedelta(days=50),
     )
     mandate_accept(actor=act(manager.user), mandate=future)
     assert not act(manager.user).acts_for_listing(world.achievement)
-    Mandate.objects.filter(pk=future.pk).update(starts_on=date.today() - timedelta(days=1))
+    Mandate.objects.filter(pk=future.pk).update(starts_on=timezone.localdate() - timedelta(days=1))
     assert act(manager.user).acts_for_listing(world.achievement)
     mandate_end(actor=act(manager.user), mandate=future, note="合作结束")
     assert not act(manager.user).acts_for_listing(world.achievement)

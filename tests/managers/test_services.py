@@ -1,7 +1,7 @@
 """Technology managers: the certificate verified by the right staff, the rules of a mandate, and
 the commission computed from the verified technical-transaction amount."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -31,6 +31,8 @@ from tests.managers.conftest import act, make_manager, offer
 
 pytestmark = pytest.mark.django_db
 N = OutcomeEvent.Name
+# Collected once: the refusals below hold whichever day the tests then run.
+TODAY = timezone.localdate()
 
 
 def verified_deal(world, conversation):
@@ -127,8 +129,8 @@ def test_only_the_organizations_administrators_give_mandates(world, manager):
             base_fee=Decimal("0"),
             success_share=Decimal("1"),
             cap=None,
-            starts_on=date.today(),
-            ends_on=date.today() + timedelta(days=30),
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=30),
         )
 
 
@@ -139,9 +141,9 @@ def test_only_the_organizations_administrators_give_mandates(world, manager):
         ({"success_share": Decimal("-1")}, "success_share"),
         ({"base_fee": Decimal("-5")}, "base_fee"),
         ({"base_fee": Decimal("9000"), "cap": Decimal("8000")}, "cap"),
-        ({"ends_on": date.today() - timedelta(days=20)}, "ends_on"),
+        ({"ends_on": timezone.localdate() - timedelta(days=20)}, "ends_on"),
         (
-            {"starts_on": date.today(), "ends_on": date.today() + timedelta(days=365 * 6)},
+            {"starts_on": TODAY, "ends_on": TODAY + timedelta(days=2200)},
             "ends_on",
         ),
         ({"listings": []}, "listings"),
@@ -252,8 +254,8 @@ def test_no_commission_without_a_mandate_in_force_when_the_contract_was_signed(
         mandate=offer(
             world,
             manager,
-            starts_on=date.today(),
-            ends_on=date.today() + timedelta(days=90),
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=90),
         ),
     )
     verified_deal(world, conversation)  # signed three days before the mandate started
@@ -345,8 +347,8 @@ def test_a_needs_owner_can_mandate_its_need_too(world, conversation):
         base_fee=Decimal("0"),
         success_share=Decimal("2"),
         cap=None,
-        starts_on=date.today() - timedelta(days=30),
-        ends_on=date.today() + timedelta(days=30),
+        starts_on=timezone.localdate() - timedelta(days=30),
+        ends_on=timezone.localdate() + timedelta(days=30),
     )
     mandate_accept(actor=act(manager.user), mandate=mandate)
     deal = verified_deal(world, conversation)
