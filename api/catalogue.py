@@ -13,7 +13,7 @@ with the same messages.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from api.base import ScopedViewSetMixin
 from api.conversations import OrganizationRefSerializer
 from api.errors import state_conflicts
+from api.serializers import named_choice_field
 from catalogue import services
 from catalogue.models import (
     DELIVERABLES_MAX_LENGTH,
@@ -36,21 +37,8 @@ from core.ids import MAX_ID
 from organizations.models import ApiToken, Organization
 from taxonomy.models import Field, Region
 
-
-def _choice_field(choices, component_name):
-    values = [value for value, _label in choices]
-
-    @extend_schema_field({"type": "string", "enum": values}, component_name=component_name)
-    class Field_(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices, **kwargs)
-
-    Field_.__name__ = Field_.__qualname__ = component_name.removesuffix("Enum") + "Field"
-    return Field_
-
-
-OfferingStatusField = _choice_field(OfferingStatus.choices, "OfferingStatusEnum")
-PriceKindField = _choice_field(PriceKind.choices, "PriceKindEnum")
+OfferingStatusField = named_choice_field(OfferingStatus.choices, "OfferingStatusEnum")
+PriceKindField = named_choice_field(PriceKind.choices, "PriceKindEnum")
 
 
 class ServiceCategorySerializer(serializers.ModelSerializer):

@@ -34,6 +34,7 @@ from api.conversations import BinaryRenderer, OrganizationRefSerializer
 from api.errors import Conflict, state_conflicts
 from api.matches import ReasonField
 from api.schema import file_download_responses
+from api.serializers import named_choice_field
 from conversations.selectors import conversation_list_visible
 from core.ids import MAX_ID, parse_id
 from core.uploads import upload_private_response
@@ -66,33 +67,21 @@ from organizations.models import ApiToken
 # with other resources' enums, and the schema's post-processing would rename both.
 
 
-def _choice_field(choices, component_name, *, blank=False):
-    values = [value for value, _label in choices]
-
-    @extend_schema_field({"type": "string", "enum": values}, component_name=component_name)
-    class Field(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices, allow_blank=blank, **kwargs)
-
-    Field.__name__ = Field.__qualname__ = component_name.removesuffix("Enum") + "Field"
-    return Field
-
-
-DealStageField = _choice_field(Stage.choices, "DealStageEnum")
-DealStageOrBlankField = _choice_field(
+DealStageField = named_choice_field(Stage.choices, "DealStageEnum")
+DealStageOrBlankField = named_choice_field(
     [("", ""), *Stage.choices], "DealStageOrBlankEnum", blank=True
 )
-DealOriginField = _choice_field(Deal.Origin.choices, "DealOriginEnum")
-DealActionField = _choice_field(
+DealOriginField = named_choice_field(Deal.Origin.choices, "DealOriginEnum")
+DealActionField = named_choice_field(
     [(action.value, ACTION_LABELS[action]) for action in Action], "DealActionEnum"
 )
-ContractTypeField = _choice_field(ContractType.choices, "ContractTypeEnum")
-PaymentTermsField = _choice_field(PaymentTerms.choices, "PaymentTermsEnum")
-ContractRegistrationField = _choice_field(
+ContractTypeField = named_choice_field(ContractType.choices, "ContractTypeEnum")
+PaymentTermsField = named_choice_field(PaymentTerms.choices, "PaymentTermsEnum")
+ContractRegistrationField = named_choice_field(
     Contract.Registration.choices, "ContractRegistrationEnum", blank=True
 )
-MilestoneStatusField = _choice_field(Milestone.Status.choices, "MilestoneStatusEnum")
-DealDocumentKindField = _choice_field(DealDocument.Kind.choices, "DealDocumentKindEnum")
+MilestoneStatusField = named_choice_field(Milestone.Status.choices, "MilestoneStatusEnum")
+DealDocumentKindField = named_choice_field(DealDocument.Kind.choices, "DealDocumentKindEnum")
 
 SIDES = ("demand", "supply")
 

@@ -25,8 +25,8 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
 from api.conversations import ListingRefSerializer, OrganizationRefSerializer
-from api.deals import _choice_field
-from core.ids import MAX_ID
+from api.serializers import named_choice_field
+from core.ids import MAX_ID, IdFilter
 from deals.models import ContractType
 from demand_analysis import services
 from demand_analysis.models import (
@@ -50,13 +50,13 @@ from organizations.models import Organization
 from repositories.models import Need
 from repositories.selectors import listing_visibility_q
 
-AnalysisStatusField = _choice_field(AnalysisStatus.choices, "DemandAnalysisStatusEnum")
-AnalysisSourceField = _choice_field(AnalysisSource.choices, "DemandAnalysisSourceEnum")
-AnalysisPartField = _choice_field(AnalysisPart.choices, "DemandAnalysisPartEnum")
-ContractTypeOrBlankField = _choice_field(
+AnalysisStatusField = named_choice_field(AnalysisStatus.choices, "DemandAnalysisStatusEnum")
+AnalysisSourceField = named_choice_field(AnalysisSource.choices, "DemandAnalysisSourceEnum")
+AnalysisPartField = named_choice_field(AnalysisPart.choices, "DemandAnalysisPartEnum")
+ContractTypeOrBlankField = named_choice_field(
     [("", ""), *ContractType.choices], "ContractTypeOrBlankEnum", blank=True
 )
-AnalysisSideField = _choice_field(
+AnalysisSideField = named_choice_field(
     [("owner", gettext_lazy("the need's owner")), ("analyst", gettext_lazy("the analyst"))],
     "DemandAnalysisSideEnum",
 )
@@ -264,7 +264,7 @@ class DemandAnalysisFilter(filters.FilterSet):
             "owner: the analyses of your needs; analyst: those your organization writes"
         ),
     )
-    need = filters.NumberFilter(field_name="need_id", min_value=1, max_value=MAX_ID)
+    need = IdFilter(field_name="need_id", label=gettext_lazy("need id"))
 
     class Meta:
         model = DemandAnalysis

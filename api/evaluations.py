@@ -27,9 +27,9 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
 from api.conversations import BinaryRenderer, OrganizationRefSerializer
-from api.deals import _choice_field
 from api.errors import Conflict
 from api.schema import file_download_responses
+from api.serializers import named_choice_field
 from core.ids import MAX_ID, parse_id
 from core.uploads import upload_private_response
 from evaluations import rubric, services
@@ -49,13 +49,13 @@ from evaluations.permissions import evaluation_side
 from evaluations.selectors import evaluation_list_visible, opinions_current
 from organizations.models import Organization
 
-EvaluationStatusField = _choice_field(EvaluationStatus.choices, "EvaluationStatusEnum")
-PurposeField = _choice_field(Purpose.choices, "EvaluationPurposeEnum")
-AppealDecisionField = _choice_field(Appeal.Decision.choices, "EvaluationAppealDecisionEnum")
-AppealDecisionOrBlankField = _choice_field(
+EvaluationStatusField = named_choice_field(EvaluationStatus.choices, "EvaluationStatusEnum")
+PurposeField = named_choice_field(Purpose.choices, "EvaluationPurposeEnum")
+AppealDecisionField = named_choice_field(Appeal.Decision.choices, "EvaluationAppealDecisionEnum")
+AppealDecisionOrBlankField = named_choice_field(
     [("", ""), *Appeal.Decision.choices], "EvaluationAppealDecisionOrBlankEnum", blank=True
 )
-SideField = _choice_field(
+SideField = named_choice_field(
     [("buyer", gettext_lazy("buyer")), ("provider", gettext_lazy("provider"))],
     "EvaluationSideEnum",
 )

@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from api.base import ScopedViewSetMixin
 from api.conversations import OrganizationRefSerializer
 from api.credit import CreditLineSerializer
-from api.deals import _choice_field
+from api.serializers import named_choice_field
 from managers.models import Commission, ManagerProfile
 from managers.selectors import (
     manager_credit_compute,
@@ -33,7 +33,7 @@ from managers.selectors import (
 from organizations.models import Mandate
 from taxonomy.models import Field
 
-MandateStatusField = _choice_field(Mandate.Status.choices, "MandateStatusEnum")
+MandateStatusField = named_choice_field(Mandate.Status.choices, "MandateStatusEnum")
 
 
 class ManagerSerializer(serializers.ModelSerializer):

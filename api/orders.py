@@ -45,12 +45,12 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin, TokenScope
 from api.conversations import BinaryRenderer, OrganizationRefSerializer
-from api.deals import _choice_field
 from api.errors import Conflict
 from api.schema import file_download_responses
+from api.serializers import named_choice_field
 from catalogue.models import ServiceCategory
 from catalogue.selectors import offering_list_visible
-from core.ids import MAX_ID, parse_id
+from core.ids import MAX_ID, IdFilter, parse_id
 from core.uploads import upload_private_response
 from deals.selectors import deal_list_visible
 from orders import services
@@ -95,30 +95,32 @@ from repositories.models import Listing
 
 # --- enums, named: "status", "decision" and "action" are taken by other resources' enums.
 
-OrderStatusField = _choice_field(OrderStatus.choices, "OrderStatusEnum")
-OrderStatusOrBlankField = _choice_field(
+OrderStatusField = named_choice_field(OrderStatus.choices, "OrderStatusEnum")
+OrderStatusOrBlankField = named_choice_field(
     [("", ""), *OrderStatus.choices], "OrderStatusOrBlankEnum", blank=True
 )
-OrderActionField = _choice_field(
+OrderActionField = named_choice_field(
     [(action.value, ACTION_LABELS[action]) for action in Action], "OrderActionEnum"
 )
-QuoteRequestStatusField = _choice_field(QuoteRequest.Status.choices, "QuoteRequestStatusEnum")
-QuoteStatusField = _choice_field(Quote.Status.choices, "QuoteStatusEnum")
-DisputeDecisionField = _choice_field(
+QuoteRequestStatusField = named_choice_field(QuoteRequest.Status.choices, "QuoteRequestStatusEnum")
+QuoteStatusField = named_choice_field(Quote.Status.choices, "QuoteStatusEnum")
+DisputeDecisionField = named_choice_field(
     [("", ""), *Dispute.Decision.choices], "DisputeDecisionOrBlankEnum", blank=True
 )
 
-OrderMilestoneStatusField = _choice_field(OrderMilestone.Status.choices, "OrderMilestoneStatusEnum")
-OrderMilestoneActionField = _choice_field(
+OrderMilestoneStatusField = named_choice_field(
+    OrderMilestone.Status.choices, "OrderMilestoneStatusEnum"
+)
+OrderMilestoneActionField = named_choice_field(
     [(action.value, MILESTONE_ACTION_LABELS[action]) for action in MilestoneAction],
     "OrderMilestoneActionEnum",
 )
-VoucherStatusField = _choice_field(Voucher.Status.choices, "VoucherStatusEnum")
-RedemptionStatusField = _choice_field(
+VoucherStatusField = named_choice_field(Voucher.Status.choices, "VoucherStatusEnum")
+RedemptionStatusField = named_choice_field(
     VoucherRedemption.Status.choices, "VoucherRedemptionStatusEnum"
 )
 
-OrderSideField = _choice_field(
+OrderSideField = named_choice_field(
     [("buyer", gettext_lazy("buyer")), ("provider", gettext_lazy("provider"))], "OrderSideEnum"
 )
 
@@ -1488,8 +1490,8 @@ class VoucherViewSet(
 
 class RedemptionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=VoucherRedemption.Status.choices)
-    voucher = filters.NumberFilter(field_name="voucher_id")
-    order = filters.NumberFilter(field_name="order_id")
+    voucher = IdFilter(field_name="voucher_id", label=gettext_lazy("voucher id"))
+    order = IdFilter(field_name="order_id", label=gettext_lazy("order id"))
 
     class Meta:
         model = VoucherRedemption

@@ -280,3 +280,17 @@ class TalentSerializer(_listing_serializer(Talent, KIND_FIELDS[ListingKind.TALEN
 class ReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "return"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+def named_choice_field(choices, component_name, *, blank=False):
+    """A ChoiceField class whose enum is its own named schema component: two resources'
+    "status" enums would otherwise share (and clash on) one name."""
+    values = [value for value, _label in choices]
+
+    @extend_schema_field({"type": "string", "enum": values}, component_name=component_name)
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, allow_blank=blank, **kwargs)
+
+    Field.__name__ = Field.__qualname__ = component_name.removesuffix("Enum") + "Field"
+    return Field

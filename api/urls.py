@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 import api.catalogue
+import api.challenges
 import api.conversations
 import api.credit
 import api.deals
@@ -60,6 +61,12 @@ router.register("managers", api.managers.ManagerViewSet, basename="manager")
 router.register("mandates", api.managers.MandateViewSet, basename="mandate")
 router.register(
     "demand-analyses", api.demand_analysis.DemandAnalysisViewSet, basename="demand-analysis"
+)
+router.register("challenges", api.challenges.ChallengeViewSet, basename="challenge")
+router.register(
+    "challenge-applications",
+    api.challenges.ChallengeApplicationViewSet,
+    basename="challenge-application",
 )
 
 app_name = "api"

@@ -61,6 +61,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("statistics/", include("analytics.urls")),
     path("managers/", include("managers.urls")),
+    path("challenges/", include("challenges.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("demand-analyses/", include("demand_analysis.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.

@@ -79,6 +79,10 @@ REASONS = {
         "You receive this e-mail because you are a member of an organization that holds, "
         "issued or was paid with this innovation voucher."
     ),
+    Topic.CHALLENGE: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that set, vets or "
+        "applied to this challenge."
+    ),
     Topic.MANDATE: gettext_lazy(
         "You receive this e-mail because you are a technology manager or administer an "
         "organization that gives mandates, or verify managers' certificates for your CAST "

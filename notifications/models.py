@@ -26,6 +26,7 @@ class Notification(models.Model):
         DEMAND_ANALYSIS = "demand_analysis", _("demand analysis")
         VOUCHER = "voucher", _("innovation voucher")
         MANDATE = "mandate", _("technology manager's mandate")
+        CHALLENGE = "challenge", _("challenge")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -142,6 +142,15 @@ class OutcomeEvent(models.Model):
         MANDATE_GRANTED = "mandate.granted", _("mandate given to a technology manager")
         MANDATE_ENDED = "mandate.ended", _("technology manager's mandate ended")
         COMMISSION_DUE = "commission.due", _("technology manager's commission due")
+        # Challenges (challenges): vetting, publication, amendments, applications.
+        CHALLENGE_SUBMITTED = "challenge.submitted", _("challenge submitted for vetting")
+        CHALLENGE_PUBLISHED = "challenge.published", _("challenge published")
+        CHALLENGE_RETURNED = "challenge.returned", _("challenge returned by the CAST staff")
+        CHALLENGE_AMENDED = "challenge.amended", _("challenge amended")
+        CHALLENGE_CLOSED = "challenge.closed", _("challenge closed for applications")
+        CHALLENGE_CANCELLED = "challenge.cancelled", _("challenge cancelled")
+        APPLICATION_SUBMITTED = "application.submitted", _("challenge application submitted")
+        APPLICATION_WITHDRAWN = "application.withdrawn", _("challenge application withdrawn")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=_now)

@@ -86,6 +86,46 @@ def make_rows(count=3):
         _conversation_rows(need, achievement, number)
         _evaluation_rows(number)
         _demand_analysis_rows(number)
+        _challenge_rows(need, number)
+
+
+def _challenge_rows(need, number):
+    """A challenge with an indicator, a question, an invitation and an application."""
+    from challenges.models import Application, Challenge, ChallengeIndicator, Invitation, Question
+
+    day = timezone.localdate()
+    challenge = Challenge.objects.create(
+        sponsor=need.organization,
+        need=need,
+        title=f"测试榜单{number}",
+        problem="难题",
+        success_criteria="达标",
+        trl_now=3,
+        trl_wanted=6,
+        reward_amount=100,
+        reward_terms="两期",
+        ip_arrangement="exclusive",
+        eligibility="不限",
+        applications_close_on=day,
+        decision_by=day,
+        region=need.region,
+    )
+    ChallengeIndicator.objects.create(
+        challenge=challenge, name="回收率", target_value="95", unit="%", test_method="检测"
+    )
+    applicant = OrganizationFactory(name=f"揭榜单位{number}")
+    Question.objects.create(challenge=challenge, organization=applicant, text="问题")
+    Invitation.objects.create(challenge=challenge, organization=applicant, reason="相近")
+    Application.objects.create(
+        challenge=challenge,
+        applicant=applicant,
+        approach="方案",
+        budget=90,
+        team="团队",
+        evidence="证明",
+        coi_declared=True,
+        originality_declared=True,
+    )
 
 
 def _demand_analysis_rows(number):

@@ -58,6 +58,14 @@ class WebhookEvent(models.TextChoices):
         "demand_analysis.updated",
         _("a demand analysis of the organization's is submitted or accepted"),
     )
+    CHALLENGE_UPDATED = (
+        "challenge.updated",
+        _("a challenge of the organization's is vetted, published, amended or closed"),
+    )
+    APPLICATION_UPDATED = (
+        "application.updated",
+        _("an application to a challenge of the organization's is filed or withdrawn"),
+    )
     PING = "ping", _("ping (a test delivery)")
 
 

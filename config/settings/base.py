@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "analytics",
     "cases",
     "managers",
+    "challenges",
     "evaluations",
     "demand_analysis",
     "api",
@@ -164,6 +165,7 @@ SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR = env.int("SIGN_UP_EMAILS_PER_CLIENT_PER_HOUR
 
 from config.settings.integrations.api import *  # noqa: E402,F403
 from config.settings.integrations.celery import *  # noqa: E402,F403
+from config.settings.integrations.challenges import *  # noqa: E402,F403
 from config.settings.integrations.conversations import *  # noqa: E402,F403
 from config.settings.integrations.credit import *  # noqa: E402,F403
 from config.settings.integrations.deals import *  # noqa: E402,F403

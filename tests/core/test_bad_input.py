@@ -59,7 +59,8 @@ def test_every_id_route_of_the_web_is_covered():
     assert f"/demand-analyses/{TOO_BIG}/accept/" in WEB_URLS
     assert f"/managers/mandates/{TOO_BIG}/" in WEB_URLS
     assert f"/orders/vouchers/{TOO_BIG}/" in WEB_URLS
-    assert len(WEB_URLS) == 116
+    assert f"/challenges/{TOO_BIG}/apply/" in WEB_URLS
+    assert len(WEB_URLS) == 126
 
 
 @pytest.mark.parametrize("url", WEB_URLS)
@@ -94,6 +95,9 @@ def test_other_numbers_are_not_ids(value):
         (f"/api/v1/matches/?need={TOO_BIG}", "need"),
         ("/api/v1/matches/?need=1e20", "need"),
         (f"/api/v1/webhook-deliveries/?endpoint={TOO_BIG}", "endpoint"),
+        (f"/api/v1/voucher-redemptions/?order={TOO_BIG}", "order"),
+        (f"/api/v1/voucher-redemptions/?voucher={TOO_BIG}", "voucher"),
+        (f"/api/v1/demand-analyses/?need={TOO_BIG}", "need"),
     ],
 )
 def test_an_id_parameter_no_row_can_have_is_refused_naming_it(client, url, parameter):

@@ -1,0 +1,70 @@
+from django.contrib import admin
+
+from challenges.models import (
+    Amendment,
+    Application,
+    ApplicationMilestone,
+    Challenge,
+    ChallengeIndicator,
+    Invitation,
+    Question,
+)
+
+
+class IndicatorInline(admin.TabularInline):
+    model = ChallengeIndicator
+    fields = ["position", "name", "current_value", "target_value", "unit", "test_method"]
+    extra = 0
+
+
+class AmendmentInline(admin.TabularInline):
+    """The public log: never edited."""
+
+    model = Amendment
+    fields = ["made_at", "field_name", "old_text", "new_text", "reason", "made_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(admin.ModelAdmin):
+    """Read and correct; a challenge's status moves only through its page or the API."""
+
+    list_display = ["title", "sponsor", "status", "applications_close_on", "government_list"]
+    list_filter = ["status", "government_list", "ip_arrangement"]
+    search_fields = ["title", "sponsor__name"]
+    list_select_related = ["sponsor"]
+    raw_id_fields = ["sponsor", "need", "field", "region", "vetted_by", "created_by"]
+    readonly_fields = ["status", "submitted_at", "published_at", "closed_at"]
+    inlines = [IndicatorInline, AmendmentInline]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = ApplicationMilestone
+    fields = ["title", "due_on", "deliverable", "covers_indicator"]
+    extra = 0
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["challenge", "applicant", "status", "budget", "submitted_at"]
+    list_filter = ["status"]
+    search_fields = ["challenge__title", "applicant__name"]
+    list_select_related = ["challenge", "applicant"]
+    raw_id_fields = ["challenge", "applicant", "submitted_by"]
+    readonly_fields = ["status", "withdrawn_at"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["challenge", "organization", "asked_at", "answered_at"]
+    search_fields = ["text", "answer"]
+    raw_id_fields = ["challenge", "organization", "asked_by", "answered_by"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["challenge", "organization", "score", "created_at"]
+    raw_id_fields = ["challenge", "organization"]
