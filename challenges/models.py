@@ -12,6 +12,7 @@ declined with a reason, and an award opens one deal per winner (deals.Deal).
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import (
     FileExtensionValidator,
     MaxValueValidator,
@@ -251,6 +252,16 @@ class Amendment(models.Model):
 
     def __str__(self):
         return f"{self.challenge_id}: {self.field_name}"
+
+    @property
+    def field_label(self) -> str:
+        """What changed, as the challenge's form names it."""
+        if self.field_name == "annex":
+            return str(ChallengeAnnex._meta.verbose_name)
+        try:
+            return str(Challenge._meta.get_field(self.field_name).verbose_name)
+        except FieldDoesNotExist:
+            return self.field_name
 
 
 class Question(models.Model):

@@ -1,6 +1,7 @@
 """Pages of contact: 我的对接 (the conversation list), a conversation, contact requests, the
 shared contact's settings and the CAST staff's queue of reports. Thin: the services decide."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -98,15 +99,29 @@ def conversation_list(request):
     )
 
 
-def _conversation_page(request, conversation, form, status=200):
-    actor = request.actor
-    own = conversation_party_organization_id(actor=actor, conversation=conversation)
-    thread = list(message_list(conversation=conversation))
+def _thread_context(request, conversation) -> dict:
+    """What the thread shows: the messages, whose they are, and what is new or read."""
+    own = conversation_party_organization_id(actor=request.actor, conversation=conversation)
     context = {
         "conversation": conversation,
-        "thread": thread,
+        "thread": list(message_list(conversation=conversation)),
         "own_id": own,
         "is_party": own is not None,
+        "thread_refresh_seconds": settings.CONVERSATION_REFRESH_SECONDS,
+    }
+    if own is not None:
+        context["other_read_upto"] = read_upto_by_other_party(
+            conversation=conversation, organization_id=own
+        )
+        context["read_upto"] = read_upto_for(conversation=conversation, user=request.user)
+    return context
+
+
+def _conversation_page(request, conversation, form, status=200):
+    actor = request.actor
+    context = _thread_context(request, conversation)
+    own = context["own_id"]
+    context |= {
         "counterpart_contact": conversation_counterpart_contact(
             actor=actor, conversation=conversation
         ),
@@ -115,12 +130,8 @@ def _conversation_page(request, conversation, form, status=200):
     }
     if own is not None:
         other_id = conversation.other_party_id(own)
-        context["other_read_upto"] = read_upto_by_other_party(
-            conversation=conversation, organization_id=own
-        )
         context["blocked"] = block_exists_between(organization_id=own, other_id=other_id)
         context["we_blocked"] = block_by(organization_id=own, other_id=other_id)
-        context["read_upto"] = read_upto_for(conversation=conversation, user=request.user)
         context["own_contact"] = shared_contact_for(
             organization=conversation.party_a
             if own == conversation.party_a_id
@@ -134,7 +145,13 @@ def conversation_detail(request, pk):
     conversation = conversation_get(actor=request.actor, pk=pk)
     if request.method == "POST":
         return _message_send(request, conversation)
-    response = _conversation_page(request, conversation, MessageForm())
+    if request.htmx:
+        # The page's poll: the thread alone, with what arrived since.
+        response = render(
+            request, "conversations/_thread.html", _thread_context(request, conversation)
+        )
+    else:
+        response = _conversation_page(request, conversation, MessageForm())
     # Shown with the unread ones marked; from now on they count as read.
     services.conversation_mark_read(actor=request.actor, conversation=conversation)
     return response

@@ -142,6 +142,9 @@ def test_locked_after_publication_and_amendments_are_logged_and_sent(world):
     )
     logged = set(Amendment.objects.filter(challenge=c).values_list("field_name", flat=True))
     assert logged == {"applications_close_on", "eligibility", "annex"}
+    # The public log names what changed as the form does, never by its code name.
+    labels = {a.field_label for a in Amendment.objects.filter(challenge=c)}
+    assert labels.isdisjoint(logged) and len(labels) == 3
     assert Notification.objects.filter(user=world.rival_user, title__contains="修改").exists() or (
         Notification.objects.filter(user=world.rival_user, body="应揭榜方要求延期").exists()
     )

@@ -207,3 +207,24 @@ def test_the_list_and_the_page_take_bounded_queries(
             .count('class="card mb-2 message')
             == 12
         )
+
+
+def test_the_open_page_polls_for_the_other_sides_new_messages(client, world, conversation):
+    send(world.owner, conversation, body="第一条")
+    client.force_login(world.scientist)
+    page = client.get(conversation.get_absolute_url()).content.decode()
+    # The thread asks its own URL again while the page is open.
+    assert f'hx-get="{conversation.get_absolute_url()}"' in page
+    assert 'hx-trigger="every 20s"' in page
+    send(world.owner, conversation, body="样品已寄出")
+    polled = client.get(conversation.get_absolute_url(), HTTP_HX_REQUEST="true")
+    body = polled.content.decode()
+    assert polled.status_code == 200
+    assert body.lstrip().startswith('<section id="thread"')
+    assert "样品已寄出" in body and "message-unread" in body
+    assert 'id="message-form"' not in body  # the thread alone: what is being typed stays
+    # Shown, it counts as read: the next poll no longer marks it new.
+    again = client.get(conversation.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assert "message-unread" not in again.content.decode()
+    client.force_login(world.stranger)
+    assert client.get(conversation.get_absolute_url(), HTTP_HX_REQUEST="true").status_code == 404

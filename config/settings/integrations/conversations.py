@@ -12,3 +12,5 @@ CONVERSATION_MESSAGES_PER_USER_PER_MINUTE = env.int(
 )
 # The largest file one message may carry, in MB (at most five files a message).
 CONVERSATION_ATTACHMENT_MAX_MB = env.int("CONVERSATION_ATTACHMENT_MAX_MB", default=20)
+# How often an open conversation's page asks for new messages, in seconds.
+CONVERSATION_REFRESH_SECONDS = env.int("CONVERSATION_REFRESH_SECONDS", default=20)
