@@ -62,6 +62,8 @@ urlpatterns = [
     path("statistics/", include("analytics.urls")),
     path("managers/", include("managers.urls")),
     path("challenges/", include("challenges.urls")),
+    path("roadshows/", include("roadshows.urls")),
+    path("service-teams/", include("service_teams.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("demand-analyses/", include("demand_analysis.urls")),
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.

@@ -68,6 +68,7 @@ class Conversation(models.Model):
     class Origin(models.TextChoices):
         MATCH = "match", _("both sides of a match are interested")
         REQUEST = "request", _("contact request accepted")
+        PROGRAM = "program", _("a challenge's award or a roadshow intent")
 
     origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices)
     # The two parties: for a match the need's organization and the supply's; for a request

@@ -191,6 +191,33 @@ def conversation_open_for_match(*, match_id: int, user=None) -> Conversation | N
     )
 
 
+def conversation_open_for_program(
+    *,
+    demand_party: Organization,
+    supply_party: Organization,
+    subject: str,
+    region_id: int,
+    listing: Listing | None = None,
+    field_id: int | None = None,
+    user=None,
+) -> Conversation:
+    """A programme's decision puts two organizations in contact: a challenge's sponsor and its
+    winner, a roadshow's presenter and the attendee whose intent it accepted. The caller has
+    checked who may decide; the demand side is party_a, as for a match."""
+    if demand_party.pk == supply_party.pk:
+        raise ValidationError(_("An organization cannot be in contact with itself."))
+    return _conversation_open(
+        origin=Conversation.Origin.PROGRAM,
+        party_a=demand_party,
+        party_b=supply_party,
+        subject=" ".join(subject.split()),
+        region_id=region_id,
+        listing=listing,
+        field_id=field_id,
+        user=user,
+    )
+
+
 # --- contact requests ("我要对接") ---------------------------------------------------------
 
 

@@ -50,6 +50,8 @@ class Deal(models.Model):
     class Origin(models.TextChoices):
         CONVERSATION = "conversation", _("opened in a conversation")
         MATCH = "match", _("opened from an approved match")
+        CHALLENGE = "challenge", _("opened by a challenge's award")
+        ROADSHOW = "roadshow", _("opened by an intent accepted at a roadshow")
 
     title = models.CharField(
         _("deal title"), max_length=200, validators=[PlainLineValidator(_("deal title"))]

@@ -8,6 +8,7 @@ e-mail, and its programs by webhook (deal.*), all written to the outbox in that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from conversations.models import Conversation
 from conversations.permissions import conversation_party_organization_id
+from conversations.services import conversation_open_for_program
 from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
 from deals.models import (
@@ -45,7 +47,7 @@ from organizations.services import notify_organization
 from outcomes.models import OutcomeEvent
 from outcomes.reasons import RefusalReason
 from outcomes.services import outcome_record
-from repositories.models import ListingKind
+from repositories.models import Listing, ListingKind
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_emit
 
@@ -217,20 +219,31 @@ def deal_open(
         field_id=conversation.field_id,
         opened_by=actor.user if actor.is_authenticated else None,
     )
+    return _deal_start(deal, user=actor.user, organization_id=own)
+
+
+def _deal_start(deal: Deal, *, user, organization_id: int | None) -> Deal:
+    """Save a new deal, record deal.opened and tell the parties (but the one that opened it)."""
     deal.full_clean(exclude=["conversation", "need", "listing", "match", "region", "field"])
     try:
         with transaction.atomic():
             deal.save()
     except IntegrityError as error:
         raise ValidationError(_("This conversation already has an open deal.")) from error
+    need_source = (
+        Listing.objects.filter(pk=deal.need_id).values_list("source", flat=True).first()
+        if deal.need_id
+        else None
+    )
     _record(
         deal=deal,
         event=OutcomeEvent.Name.DEAL_OPENED,
         action="open",
         from_stage="",
-        user=actor.user,
-        organization_id=own,
-        data={"origin": origin},
+        user=user,
+        organization_id=organization_id,
+        # need_source: the funnel counts deals on needs collected by missions as theirs.
+        data={"origin": deal.origin, "need_source": need_source},
     )
     _tell(
         deal=deal,
@@ -238,8 +251,68 @@ def deal_open(
         body=_("Follow it, its contract and its milestones on the deal's page."),
         webhook=WebhookEvent.DEAL_OPENED,
         payload=_payload(deal),
-        skip_organization_id=own,
+        skip_organization_id=organization_id,
     )
+    return deal
+
+
+@transaction.atomic
+def deal_open_for_program(
+    *,
+    origin: str,
+    demand_party: Organization,
+    supply_party: Organization,
+    title: str,
+    region_id: int,
+    need: Listing | None = None,
+    listing: Listing | None = None,
+    field_id: int | None = None,
+    milestones: Sequence[dict] = (),
+    user=None,
+    opened_by_organization_id: int | None = None,
+) -> Deal:
+    """A programme's decision opens a deal: a challenge's award (sponsor and winner), a
+    roadshow intent the presenter accepted. The caller has checked who may decide.
+
+    The two parties get a conversation of their own, and the deal starts at "lead" with the
+    programme's milestones planned (the parties may still change them before signing).
+    `milestones` are dicts with title, due_on and optionally amount and acceptance_criteria.
+    """
+    if origin not in (Deal.Origin.CHALLENGE, Deal.Origin.ROADSHOW):
+        raise ValueError(f"not a programme's origin: {origin}")
+    title = " ".join(title.split())[:200]
+    conversation = conversation_open_for_program(
+        demand_party=demand_party,
+        supply_party=supply_party,
+        subject=title,
+        region_id=region_id,
+        listing=need or listing,
+        field_id=field_id,
+        user=user,
+    )
+    deal = Deal(
+        title=title,
+        origin=origin,
+        demand_party=demand_party,
+        supply_party=supply_party,
+        conversation=conversation,
+        need=need,
+        listing=listing,
+        region_id=region_id,
+        field_id=field_id,
+        opened_by=user,
+    )
+    deal = _deal_start(deal, user=user, organization_id=opened_by_organization_id)
+    for values in milestones:
+        milestone = Milestone(
+            deal=deal,
+            title=values["title"],
+            due_on=values["due_on"],
+            amount=values.get("amount"),
+            acceptance_criteria=values.get("acceptance_criteria", ""),
+        )
+        milestone.full_clean(exclude=["deal"])
+        milestone.save()
     return deal
 
 

@@ -83,6 +83,14 @@ REASONS = {
         "You receive this e-mail because you are a member of an organization that set, vets or "
         "applied to this challenge."
     ),
+    Topic.ROADSHOW: gettext_lazy(
+        "You receive this e-mail because you are a member of an organization that hosts, pitches "
+        "at or registered for this roadshow."
+    ),
+    Topic.MISSION: gettext_lazy(
+        "You receive this e-mail because you are a member of a service team, a host enterprise "
+        "or a CAST office concerned by this service mission or pilot city."
+    ),
     Topic.MANDATE: gettext_lazy(
         "You receive this e-mail because you are a technology manager or administer an "
         "organization that gives mandates, or verify managers' certificates for your CAST "

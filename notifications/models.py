@@ -27,6 +27,8 @@ class Notification(models.Model):
         VOUCHER = "voucher", _("innovation voucher")
         MANDATE = "mandate", _("technology manager's mandate")
         CHALLENGE = "challenge", _("challenge")
+        ROADSHOW = "roadshow", _("roadshow")
+        MISSION = "mission", _("expert service mission")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -151,6 +151,43 @@ class OutcomeEvent(models.Model):
         CHALLENGE_CANCELLED = "challenge.cancelled", _("challenge cancelled")
         APPLICATION_SUBMITTED = "application.submitted", _("challenge application submitted")
         APPLICATION_WITHDRAWN = "application.withdrawn", _("challenge application withdrawn")
+        APPLICATION_DECLINED = "application.declined", _("challenge application declined")
+        APPLICATION_AWARDED = "application.awarded", _("challenge application awarded")
+        CHALLENGE_AWARDED = "challenge.awarded", _("challenge awarded")
+        CHALLENGE_COSIGNED = "challenge.cosigned", _("challenge award co-signed by the CAST staff")
+        CHALLENGE_COMPLETED = "challenge.completed", _("challenge completed")
+        # Roadshows (roadshows): pitches, registrations, meetings, intents.
+        ROADSHOW_PUBLISHED = "roadshow.published", _("roadshow published")
+        ROADSHOW_PITCH_SUBMITTED = "roadshow.pitch_submitted", _("roadshow pitch submitted")
+        ROADSHOW_PITCH_SELECTED = "roadshow.pitch_selected", _("roadshow pitch selected")
+        ROADSHOW_PITCH_DECLINED = "roadshow.pitch_declined", _("roadshow pitch declined")
+        ROADSHOW_REGISTERED = "roadshow.registered", _("registered for a roadshow")
+        ROADSHOW_HELD = "roadshow.held", _("roadshow held")
+        ROADSHOW_CANCELLED = "roadshow.cancelled", _("roadshow cancelled")
+        ROADSHOW_MEETING_REQUESTED = (
+            "roadshow.meeting_requested",
+            _("roadshow: one-to-one meeting requested"),
+        )
+        ROADSHOW_MEETING_ACCEPTED = (
+            "roadshow.meeting_accepted",
+            _("roadshow: one-to-one meeting accepted"),
+        )
+        ROADSHOW_MEETING_DECLINED = (
+            "roadshow.meeting_declined",
+            _("roadshow: one-to-one meeting declined"),
+        )
+        ROADSHOW_MEETING_HELD = "roadshow.meeting_held", _("roadshow: one-to-one meeting held")
+        ROADSHOW_INTENT_EXPRESSED = "roadshow.intent_expressed", _("roadshow: intent expressed")
+        ROADSHOW_INTENT_ACCEPTED = "roadshow.intent_accepted", _("roadshow: intent accepted")
+        ROADSHOW_INTENT_DECLINED = "roadshow.intent_declined", _("roadshow: intent declined")
+        # Expert service teams and pilot cities (service_teams).
+        MISSION_PLANNED = "mission.planned", _("service mission planned")
+        MISSION_REPORTED = "mission.reported", _("service mission reported")
+        MISSION_CONFIRMED = "mission.confirmed", _("service mission confirmed by the host")
+        MISSION_VERIFIED = "mission.verified", _("service mission verified by the CAST office")
+        MISSION_REJECTED = "mission.rejected", _("service mission not verified")
+        MISSION_CANCELLED = "mission.cancelled", _("service mission cancelled")
+        PILOT_ASSESSED = "pilot.assessed", _("pilot city assessed")
 
     name = models.CharField(_("event"), max_length=48, choices=Name.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=_now)

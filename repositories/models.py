@@ -92,6 +92,14 @@ KIND_FIELDS = {
 AMOUNT_VALIDATORS = [MinValueValidator(AMOUNT_MIN), MaxValueValidator(AMOUNT_MAX)]
 
 
+class ListingSource(models.TextChoices):
+    """How a listing came onto the platform: the funnel counts needs collected by expert
+    service teams on their missions apart from those their owners posted."""
+
+    POSTED = "posted", _("posted by its owner")
+    MISSION = "mission", _("collected by an expert service team on a mission")
+
+
 class PendingStatus(models.TextChoices):
     """Where the edited revision of a published listing stands; the live version stays up."""
 
@@ -145,6 +153,13 @@ class Listing(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=ListingSource.choices,
+        default=ListingSource.POSTED,
+        editable=False,
     )
     # The edited revision of a published listing, awaiting review or returned: the field
     # values by attribute name, plus cooperation mode codes (and society ids for talents).

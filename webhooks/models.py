@@ -66,6 +66,22 @@ class WebhookEvent(models.TextChoices):
         "application.updated",
         _("an application to a challenge of the organization's is filed or withdrawn"),
     )
+    ROADSHOW_UPDATED = (
+        "roadshow.updated",
+        _("a roadshow the organization hosts or pitches at is published, held or cancelled"),
+    )
+    ROADSHOW_MEETING_UPDATED = (
+        "roadshow.meeting_updated",
+        _("a roadshow meeting with the organization is requested, accepted, declined or held"),
+    )
+    ROADSHOW_INTENT_UPDATED = (
+        "roadshow.intent_updated",
+        _("an intent for the organization's pitch is expressed, accepted or declined"),
+    )
+    MISSION_UPDATED = (
+        "mission.updated",
+        _("a service mission of or hosted by the organization is planned, reported or verified"),
+    )
     PING = "ping", _("ping (a test delivery)")
 
 

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "cases",
     "managers",
     "challenges",
+    "roadshows",
+    "service_teams",
     "evaluations",
     "demand_analysis",
     "api",

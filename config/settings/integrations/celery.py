@@ -89,4 +89,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.retry_due_webhooks",
         "schedule": crontab(minute="*/5"),
     },
+    # Challenges close the day after applications_close_on (challenges.services).
+    "close-due-challenges": {
+        "task": "challenges.tasks.close_due_challenges",
+        "schedule": crontab(minute=10),
+    },
 }
