@@ -85,6 +85,9 @@ class DealJourney(models.Model):
     region = _reference("taxonomy.Region", _("region"))
     field = _reference("taxonomy.Field", _("field"))
     stage = models.CharField(_("stage"), max_length=32, blank=True)
+    # What opened it: a conversation, a match, a challenge's award, a roadshow intent, or
+    # "mission" for a need an expert service team collected (analytics.services.deal_origin).
+    origin = models.CharField(_("origin"), max_length=16, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     opened_month = models.DateField(_("month opened"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)

@@ -1,5 +1,5 @@
 """Reading the funnel: counts per step, conversions, median days between steps, loss reasons,
-breakdowns by region, field, organization type and month, and the leaderboards.
+deals by origin, breakdowns by region, field, organization type and month, and the leaderboards.
 
 Everything is counted by the database over the aggregates (COUNT … FILTER, one query per
 table or grouping; medians by analytics.medians.Median), never by loading rows. A public
@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from analytics.medians import Median
 from analytics.models import DealJourney, NeedJourney
+from analytics.services import MISSION_ORIGIN
+from deals.models import Deal
 from organizations.models import Organization
 from outcomes.reasons import RefusalReason
 from taxonomy.models import Field, Region
@@ -358,6 +360,58 @@ def deal_totals_compute(*, filter_: StatisticsFilter) -> DealTotals:
     return DealTotals(**figures)
 
 
+# The deals' origins, in the order the table shows them (deals.models.Deal.Origin, and the
+# needs collected on service missions: analytics.services.deal_origin).
+DEAL_ORIGINS = [
+    (Deal.Origin.MATCH, Deal.Origin.MATCH.label),
+    (Deal.Origin.CONVERSATION, Deal.Origin.CONVERSATION.label),
+    (Deal.Origin.CHALLENGE, Deal.Origin.CHALLENGE.label),
+    (Deal.Origin.ROADSHOW, Deal.Origin.ROADSHOW.label),
+    (MISSION_ORIGIN, _("on a need collected by an expert service mission")),
+]
+
+
+@dataclass
+class OriginRow:
+    origin: str
+    label: str
+    deals: int | None
+    signed: int | None
+    registered: int | None
+    completed: int | None
+
+
+def deal_origins_count(*, filter_: StatisticsFilter, public: bool) -> list[OriginRow]:
+    """The deals each origin led to, and how many of them were signed, registered (verified)
+    and completed: one grouped query; every origin has its row, zeros included."""
+    grouped = {
+        row["origin"]: row
+        for row in deal_journeys(filter_=filter_)
+        .order_by()
+        .values("origin")
+        .annotate(
+            deals=Count("pk"),
+            signed=Count("pk", filter=Q(signed_at__isnull=False)),
+            registered=Count("pk", filter=Q(registered_at__isnull=False)),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+        )
+    }
+    rows = []
+    for origin, label in DEAL_ORIGINS:
+        figures = grouped.get(origin, {})
+        rows.append(
+            OriginRow(
+                origin=str(origin),
+                label=str(label),
+                **{
+                    name: _cell(figures.get(name, 0), public)
+                    for name in ("deals", "signed", "registered", "completed")
+                },
+            )
+        )
+    return rows
+
+
 @dataclass
 class LeaderRow:
     key: int | None
@@ -421,6 +475,7 @@ def statistics_report(*, filter_: StatisticsFilter, full: bool) -> dict:
         "full": full,
         "funnel": funnel_compute(filter_=filter_, public=public),
         "reasons": loss_reasons_count(filter_=filter_, public=public),
+        "origins": deal_origins_count(filter_=filter_, public=public),
         "breakdowns": {},
     }
     for by in BREAKDOWNS:

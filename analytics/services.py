@@ -147,6 +147,19 @@ def _need_apply(journey, event: _Event, *, kind_of: Callable[[int], str]) -> lis
     return [column] if _earliest(journey, column, event.occurred_at) else []
 
 
+# A deal opened from a match or a conversation about a need collected on a mission counts as
+# the mission's: the programme is what brought the need in.
+MISSION_ORIGIN = "mission"
+
+
+def deal_origin(data: dict) -> str:
+    """A deal's origin for the funnel, from its deal.opened event's data."""
+    origin = str(data.get("origin") or "")[:16]
+    if data.get("need_source") == MISSION_ORIGIN and origin in ("match", "conversation"):
+        return MISSION_ORIGIN
+    return origin
+
+
 def _deal_apply(
     journey,
     event: _Event,
@@ -184,7 +197,9 @@ def _deal_apply(
     if _earliest(journey, "opened_at", event.occurred_at):
         journey.opened_month = _month(event.occurred_at)
     name = event.name
-    if name == Name.DEAL_SIGNED:
+    if name == Name.DEAL_OPENED:
+        journey.origin = deal_origin(data)
+    elif name == Name.DEAL_SIGNED:
         if journey.signed_at is None or event.occurred_at < journey.signed_at:
             journey.signed_at = event.occurred_at
         if event.amount is not None:
@@ -208,7 +223,7 @@ def _deal_apply(
     elif name == Name.DEAL_RESUMED and journey.lost_at is not None:
         journey.lost_at = None
         journey.reason = ""
-    for column in ("organization_kind", "contract_type", "reason"):
+    for column in ("organization_kind", "contract_type", "reason", "origin"):
         if getattr(journey, column) is None:
             setattr(journey, column, "")
 

@@ -19,6 +19,7 @@ from analytics.forms import StatisticsFilterForm
 from analytics.permissions import statistics_can_see_full, statistics_full_region_ids
 from analytics.selectors import (
     PUBLIC_MIN_CELL,
+    deal_origins_count,
     funnel_compute,
     loss_reasons_count,
     statistics_filter_build,
@@ -73,6 +74,21 @@ class LossReasonSerializer(serializers.Serializer):
     terminated = serializers.IntegerField(read_only=True, allow_null=True)
 
 
+class DealOriginSerializer(serializers.Serializer):
+    origin = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "match, conversation, challenge, roadshow, or mission (a deal on a need an expert "
+            "service team collected)."
+        ),
+    )
+    label = serializers.CharField(read_only=True)
+    deals = serializers.IntegerField(read_only=True, allow_null=True)
+    signed = serializers.IntegerField(read_only=True, allow_null=True)
+    registered = serializers.IntegerField(read_only=True, allow_null=True)
+    completed = serializers.IntegerField(read_only=True, allow_null=True)
+
+
 class FunnelSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
         choices=["public", "full"],
@@ -88,6 +104,11 @@ class FunnelSerializer(serializers.Serializer):
     )
     steps = FunnelStepSerializer(many=True, read_only=True)
     loss_reasons = LossReasonSerializer(many=True, read_only=True)
+    deal_origins = DealOriginSerializer(
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy("Deals by what opened them, counted by the month they opened."),
+    )
 
 
 FILTER_PARAMETERS = [
@@ -141,7 +162,8 @@ class StatisticsViewSet(ActorMixin, viewsets.ViewSet):
     def funnel(self, request):
         """Needs reaching each step (published, match proposed, approved, interest shown,
         contact made, deal opened, contract signed, registered, completed), the conversion
-        between steps, the median days between them, and why deals were lost."""
+        between steps, the median days between them, why deals were lost, and what opened
+        them (a match, a conversation, a challenge, a roadshow, a service mission)."""
         actor = self.get_actor()
         form = StatisticsFilterForm(request.query_params)
         if not form.is_valid():
@@ -160,5 +182,6 @@ class StatisticsViewSet(ActorMixin, viewsets.ViewSet):
             "hidden_below": None if full else PUBLIC_MIN_CELL,
             "steps": funnel_compute(filter_=filter_, public=not full),
             "loss_reasons": loss_reasons_count(filter_=filter_, public=not full),
+            "deal_origins": deal_origins_count(filter_=filter_, public=not full),
         }
         return Response(FunnelSerializer(body).data)

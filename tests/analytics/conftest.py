@@ -118,7 +118,10 @@ def history(db, clock):
         6, N.CONVERSATION_OPENED, "conversation", 301, organization=hangzhou,
         counterpart=supplier, region_id=hangzhou.region_id, data={"need": 101, "match": 201},
     )  # fmt: skip
-    record.deal(10, N.DEAL_OPENED, 401, need=101, match=201, organization=hangzhou, to="lead")
+    record.deal(
+        10, N.DEAL_OPENED, 401, need=101, match=201, organization=hangzhou, to="lead",
+        origin="match", need_source="posted",
+    )  # fmt: skip
     record.deal(12, N.DEAL_NDA, 401, need=101, match=201, organization=hangzhou, to="nda")
     record.deal(
         20, N.DEAL_SIGNED, 401, need=101, match=201, organization=supplier, to="signed",
@@ -135,6 +138,7 @@ def history(db, clock):
     record.deal(60, N.DEAL_COMPLETED, 401, need=101, match=201, organization=hangzhou, to="done")
 
     # N2 (杭州): the need side says no, the supply side says "contacted"; the deal is lost.
+    # A service mission collected the need.
     record.publish(0, 102, hangzhou, field_id=field_a)
     record.match(2, N.MATCH_PROPOSED, 202, 102, hangzhou)
     record.match(4, N.MATCH_APPROVED, 202, 102, hangzhou, actor=staff)
@@ -144,13 +148,17 @@ def history(db, clock):
         9, N.CONVERSATION_OPENED, "conversation", 302, organization=hangzhou,
         counterpart=supplier, region_id=hangzhou.region_id, data={"need": 102, "match": 202},
     )  # fmt: skip
-    record.deal(12, N.DEAL_OPENED, 402, need=102, match=202, organization=hangzhou, to="lead")
+    record.deal(
+        12, N.DEAL_OPENED, 402, need=102, match=202, organization=hangzhou, to="lead",
+        origin="match", need_source="mission",
+    )  # fmt: skip
     record.deal(
         30, N.DEAL_LOST, 402, need=102, match=202, organization=hangzhou, to="lost",
         reason="price",
     )  # fmt: skip
 
-    # N3 (宁波): approved automatically; signed, registration verified and then rejected.
+    # N3 (宁波): approved automatically; signed, registration verified and then rejected. The
+    # deal was opened by a challenge's award (on a need a mission collected: the award counts).
     record.publish(1, 103, ningbo, field_id=field_b)
     record.match(2, N.MATCH_PROPOSED, 203, 103, ningbo)
     record.match(2, N.MATCH_APPROVED, 203, 103, ningbo, automatically=True)
@@ -159,7 +167,10 @@ def history(db, clock):
         5, N.CONVERSATION_OPENED, "conversation", 303, organization=ningbo,
         counterpart=supplier, region_id=ningbo.region_id, data={"need": 103, "match": 203},
     )  # fmt: skip
-    record.deal(6, N.DEAL_OPENED, 403, need=103, match=203, organization=ningbo, to="lead")
+    record.deal(
+        6, N.DEAL_OPENED, 403, need=103, match=203, organization=ningbo, to="lead",
+        origin="challenge", need_source="mission",
+    )  # fmt: skip
     record.deal(
         16, N.DEAL_SIGNED, 403, need=103, match=203, organization=ningbo, to="signed",
         amount=Decimal("30.00"), contract_type="transfer",
@@ -179,7 +190,10 @@ def history(db, clock):
     record.publish(35, 105, shenzhen, field_id=field_b)
 
     # A deal about an achievement (no need), overseen in 杭州: signed, then terminated.
-    record.deal(8, N.DEAL_OPENED, 404, need=None, match=None, organization=hangzhou, to="lead")
+    record.deal(
+        8, N.DEAL_OPENED, 404, need=None, match=None, organization=hangzhou, to="lead",
+        origin="conversation", need_source=None,
+    )  # fmt: skip
     record.deal(
         15, N.DEAL_SIGNED, 404, need=None, match=None, organization=hangzhou, to="signed",
         amount=Decimal("10.00"), contract_type="service",

@@ -20,6 +20,7 @@ from analytics.models import DealJourney, NeedJourney
 from analytics.selectors import (
     StatisticsFilter,
     breakdown_compute,
+    deal_origins_count,
     deal_totals_compute,
     funnel_compute,
     leaderboard_compute,
@@ -186,3 +187,27 @@ def test_breakdowns(history):
     assert [(row.label, row.counts[0]) for row in months] == [("2025-03", None), ("2025-04", None)]
     _, kinds = breakdown_compute(filter_=EVERYWHERE, by="kind", public=False)
     assert [(row.key, row.counts[0]) for row in kinds] == [("enterprise", 4), ("institution", 1)]
+
+
+def test_deals_by_origin_a_mission_counting_for_the_needs_it_collected(history):
+    rows = {row.origin: row for row in deal_origins_count(filter_=EVERYWHERE, public=False)}
+    assert list(rows) == ["match", "conversation", "challenge", "roadshow", "mission"]
+    figures_of = {
+        origin: (row.deals, row.signed, row.registered, row.completed)
+        for origin, row in rows.items()
+    }
+    assert figures_of == {
+        "match": (1, 1, 1, 1),  # N1's deal
+        "conversation": (1, 1, 0, 0),  # the deal about an achievement
+        "challenge": (1, 1, 0, 0),  # N3's, its registration rejected; the award counts
+        "roadshow": (0, 0, 0, 0),
+        "mission": (1, 0, 0, 0),  # N2's, matched, on a need a mission collected
+    }
+
+
+def test_deals_by_origin_follow_the_filter_and_hide_small_public_cells(history):
+    ningbo = statistics_filter_build(region=region(NINGBO))
+    rows = {row.origin: row.deals for row in deal_origins_count(filter_=ningbo, public=False)}
+    assert rows == {"match": 0, "conversation": 0, "challenge": 1, "roadshow": 0, "mission": 0}
+    public = deal_origins_count(filter_=EVERYWHERE, public=True)
+    assert {row.deals for row in public} == {None}

@@ -101,6 +101,8 @@ def test_a_province_office_sees_its_cities(client, history):
     regions = table(html, "breakdown-region")
     assert "杭州市" in regions and "宁波市" in regions and "深圳市" not in regions
     assert "杭州审核员" in table(html, "leaders-staff")
+    assert row(html, "origin-challenge")[1:] == ["1", "1", "0", "0"]
+    assert row(html, "origin-mission")[1:] == ["1", "0", "0", "0"]
     html = client.get(DASHBOARD, {"region": NINGBO}).content.decode()
     assert row(html, "funnel-published")[1] == "2"
 

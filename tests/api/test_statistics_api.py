@@ -52,6 +52,14 @@ def test_a_province_office_gets_its_full_figures(client, history):  # noqa: F811
     assert (proposed["median_days_from_previous"], proposed["median_sample"]) == (1.5, 4)
     assert body["steps"][6]["conversion_from_previous"] == 66.7
     assert counts(client.get(URL, {"region": NINGBO}).json())[:2] == [2, 2]
+    origins = {row["origin"]: (row["deals"], row["signed"]) for row in body["deal_origins"]}
+    assert origins == {
+        "match": (1, 1),
+        "conversation": (1, 1),
+        "challenge": (1, 1),
+        "roadshow": (0, 0),
+        "mission": (1, 0),
+    }
 
 
 def test_a_city_office_gets_public_figures_for_another_region(client, history):  # noqa: F811
