@@ -10,13 +10,13 @@ need's edit is a revision the CAST staff review), after which the need is matche
 requested → draft → submitted → accepted | declined
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import acting_user
 from core.validators import PlainLineValidator
 from deals.models import ContractType
 from taxonomy.models import Maturity
@@ -27,16 +27,6 @@ SUB_PROBLEM_MAX_LENGTH = 300
 MAX_SUB_PROBLEMS = 20
 MAX_INDICATORS = 20
 MAX_ROUTES = 10
-
-
-def _user():
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
 
 class AnalysisStatus(models.TextChoices):
@@ -128,8 +118,8 @@ class DemandAnalysis(models.Model):
     decline_note = models.TextField(_("why declined"), blank=True, max_length=NOTE_MAX_LENGTH)
     # AnalysisPart values the owner copied into the need.
     accepted_parts = models.JSONField(_("parts accepted"), default=list, blank=True)
-    created_by = _user()
-    decided_by = _user()
+    created_by = acting_user()
+    decided_by = acting_user()
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

@@ -11,25 +11,19 @@ owner may appeal once; the provider re-issues or upholds with reasons.
 
 import uuid
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import acting_user
 from core.validators import PlainLineValidator
 from evaluations.rubric import SCORE_MAX, SCORE_MIN, TRL_MAX, TRL_MIN
 from taxonomy.models import Maturity
 
 TEXT_MAX_LENGTH = 5000
 SUMMARY_MAX_LENGTH = 2000
-
-
-def _user():
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
 
 class Purpose(models.TextChoices):
@@ -181,7 +175,7 @@ class Opinion(models.Model):
     ip_strength = _score(_("IP strength"), SCORE_MIN, SCORE_MAX)
     market = _score(_("market prospects"), SCORE_MIN, SCORE_MAX)
     comment = models.TextField(_("opinion"), max_length=TEXT_MAX_LENGTH)
-    entered_by = _user()
+    entered_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -222,7 +216,7 @@ class Report(models.Model):
     panel_size = models.PositiveSmallIntegerField(_("experts"))
     file = models.FileField(_("report (PDF)"), upload_to=report_file_path)
     size = models.PositiveBigIntegerField(_("size"), default=0)
-    issued_by = _user()
+    issued_by = acting_user()
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:
@@ -253,11 +247,11 @@ class Appeal(models.Model):
 
     evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="appeal")
     statement = models.TextField(_("grounds of the appeal"), max_length=TEXT_MAX_LENGTH)
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     reasons = models.TextField(_("reasons"), blank=True, max_length=TEXT_MAX_LENGTH)
-    decided_by = _user()
+    decided_by = acting_user()
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,7 +10,6 @@ services are priced; money is recorded, never moved.
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import (
     FileExtensionValidator,
     MaxValueValidator,
@@ -22,23 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import acting_user
 from core.validators import PlainLineValidator
 from repositories.validators import ATTACHMENT_EXTENSION_MESSAGE, ATTACHMENT_EXTENSIONS
 
 PRICE_MAX_DIGITS = 12
 PRICE_VALIDATORS = [MinValueValidator(Decimal("0"))]
 TEXT_MAX_LENGTH = 5000
-
-
-def _user(**kwargs):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        **kwargs,
-    )
 
 
 class QuoteRequest(models.Model):
@@ -101,7 +90,7 @@ class QuoteRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
     )
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -149,7 +138,7 @@ class Quote(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
     )
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,7 +252,7 @@ class Order(models.Model):
     status_before_dispute = models.CharField(max_length=24, choices=OrderStatus.choices, blank=True)
     end_reason = models.CharField(_("reason"), max_length=32, blank=True)
     end_note = models.TextField(_("note"), blank=True, max_length=1000)
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
     accept_by = models.DateTimeField(_("to be accepted by"))
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -308,7 +297,7 @@ class OrderHistory(models.Model):
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(max_length=24, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=OrderStatus.choices)
-    user = _user()
+    user = acting_user()
     organization = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.SET_NULL,
@@ -336,7 +325,7 @@ class OrderConfirmation(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
     )
-    user = _user()
+    user = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -388,8 +377,8 @@ class OrderMilestone(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     sent_back_note = models.TextField(_("what is missing"), blank=True, max_length=2000)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = _user()
-    created_by = _user()
+    accepted_by = acting_user()
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -415,7 +404,7 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     note = models.TextField(_("what is delivered"), max_length=TEXT_MAX_LENGTH)
-    delivered_by = _user()
+    delivered_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -467,7 +456,7 @@ class Dispute(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     decision_note = models.TextField(_("reasons for the decision"), blank=True, max_length=2000)
-    decided_by = _user()
+    decided_by = acting_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -500,7 +489,7 @@ class Review(models.Model):
         _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -566,7 +555,7 @@ class Voucher(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_note = models.TextField(_("why it was revoked"), blank=True, max_length=2000)
-    created_by = _user()
+    created_by = acting_user()
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:
@@ -628,9 +617,9 @@ class VoucherRedemption(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    applied_by = _user()
+    applied_by = acting_user()
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
-    decided_by = _user()
+    decided_by = acting_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("note on the decision"), blank=True, max_length=2000)
 
