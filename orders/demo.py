@@ -6,8 +6,8 @@ expired), plus one request for quotes still open. Two orders are worked in miles
 progress with a milestone in each state (accepted, sent back, delivered, to be delivered), one
 completed with all of them accepted. The CAST office of each buyer's region grants it an
 innovation voucher, paid on orders: verified on the completed one, awaiting verification on one
-in progress, rejected on the cancelled one. Everything goes through the services, with the clock
-set back for each step (core.demo.demo_clock)."""
+in progress, returned when the cancelled one ended. Everything goes through the services, with
+the clock set back for each step (core.demo.demo_clock)."""
 
 from __future__ import annotations
 
@@ -249,12 +249,10 @@ def _walk(target, *, buyer, offering, start, now, rng, vouchers) -> Order | None
         return walk.order  # a late one is recorded by the timer below
     if target == "cancelled":
         with walk.later(0, 1):
-            paid = vouchers.pay(walk, share=Decimal("0.3"))
+            vouchers.pay(walk, share=Decimal("0.3"))
         with walk.later(2, 5):
             walk.step(walk.buyer, Action.CANCEL, "需求调整，双方协商取消。")
-            walk.step(walk.provider, Action.CANCEL, "同意取消。")
-        with walk.later(1, 2):
-            vouchers.decide(paid, verify=False, note="订单已协商取消，抵付额度退回创新券。")
+            walk.step(walk.provider, Action.CANCEL, "同意取消。")  # the payment returns
         return walk.order
     if target == "disputed":
         with walk.later(8, 12):

@@ -706,6 +706,8 @@ def order_transition(
     if step.to == PREVIOUS_STATUS:
         order.status_before_dispute = ""
     order.save()
+    if order.status in ORDER_CLOSED and order.status != OrderStatus.COMPLETED:
+        _redemptions_release(order=order, user=user)
     _record(
         order=order,
         event=step.event,
@@ -746,6 +748,55 @@ def order_transition(
             payload=_payload(order, dispute=_dispute_payload(dispute)),
         )
     return order
+
+
+def _redemptions_release(*, order: Order, user) -> None:
+    """An order that ends without completion (cancelled, declined, expired) pays nobody: what
+    vouchers were to pay for it goes back to their balances at once, without waiting for the
+    issuing office to reject it. Vouchers are locked before their payments, as voucher_apply
+    and redemption_decide do."""
+    pending = VoucherRedemption.objects.filter(order=order, status=VoucherRedemption.Status.PENDING)
+    voucher_ids = sorted(set(pending.values_list("voucher_id", flat=True)))
+    if not voucher_ids:
+        return
+    list(Voucher.objects.select_for_update().filter(pk__in=voucher_ids).order_by("pk"))
+    note = _("The order ended “%(status)s”: the amount returns to the voucher.") % {
+        "status": order.get_status_display()
+    }
+    for redemption in pending.select_related("voucher__issued_by").select_for_update(of=("self",)):
+        redemption.status = VoucherRedemption.Status.REJECTED
+        redemption.decided_at = timezone.now()
+        redemption.decision_note = note
+        redemption.save(update_fields=["status", "decided_at", "decision_note"])
+        voucher = redemption.voucher
+        outcome_record(
+            name=OutcomeEvent.Name.VOUCHER_REDEMPTION_REJECTED,
+            subject_type="voucher",
+            subject_id=voucher.pk,
+            actor=user,
+            organization=voucher.issued_by,
+            counterpart=Organization(pk=order.buyer_id),
+            region_id=order.region_id,
+            amount=redemption.amount,
+            data={
+                "voucher": voucher.pk,
+                "redemption": redemption.pk,
+                "order": order.pk,
+                "office": voucher.issued_by_id,
+                "buyer": order.buyer_id,
+                "provider": order.provider_id,
+                "category": order.category_id,
+                "released": order.status,
+            },
+        )
+        notify_organization(
+            organization=voucher.issued_by,
+            topic=Notification.Topic.VOUCHER,
+            title=_("Voucher %(number)s: %(amount)s yuan returned, the order ended")
+            % {"number": voucher.number, "amount": _yuan(redemption.amount)},
+            body=f"{order.title}: {note}",
+            url=reverse("orders:redemptions"),
+        )
 
 
 def _check_files(files: Sequence[File]) -> None:

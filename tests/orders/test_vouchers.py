@@ -20,6 +20,7 @@ from orders.selectors import (
 )
 from orders.services import (
     order_place,
+    order_transition,
     redemption_decide,
     voucher_apply,
     voucher_issue,
@@ -381,6 +382,31 @@ def test_a_rejected_payment_frees_the_amount(market, order, paid):
     voucher_apply(
         actor=act(market.buyer_user), order=order, voucher=paid.voucher, amount=Decimal("8000")
     )
+
+
+@pytest.mark.parametrize("action, user", [("withdraw", "buyer_user"), ("decline", "agency_user")])
+def test_an_order_ending_uncompleted_returns_its_pending_payments(
+    market, order, paid, action, user
+):
+    assert balance(paid.voucher) == Decimal("15000")
+    order_transition(actor=act(getattr(market, user)), order=order, action=action, note="不做了")
+    paid.refresh_from_db()
+    order.refresh_from_db()
+    assert paid.status == R.REJECTED
+    assert paid.decision_note == f"订单已“{order.get_status_display()}”，金额退回创新券。"
+    assert balance(paid.voucher) == Decimal("20000")
+    released = OutcomeEvent.objects.get(name="voucher.redemption_rejected")
+    assert released.data["released"] == order.status
+    assert Notification.objects.filter(
+        user=market.staff, topic=Notification.Topic.VOUCHER, title__contains=paid.voucher.number
+    ).exists()
+
+
+def test_a_completed_order_keeps_its_payment_for_the_office(market, order, paid):
+    complete(order)
+    paid.refresh_from_db()
+    assert paid.status == R.PENDING
+    assert balance(paid.voucher) == Decimal("15000")
 
 
 @pytest.mark.parametrize("user", ["buyer_user", "agency_user", "rival_user", "far_staff"])
