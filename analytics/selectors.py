@@ -520,6 +520,13 @@ def statistics_chart_data(report: dict) -> dict:
                 for index, label in enumerate(report["breakdown_columns"])
             ],
         },
+        "origins": {
+            "labels": [row.label for row in report["origins"]],
+            "series": [
+                [getattr(row, name) for row in report["origins"]]
+                for name in ("deals", "signed", "registered", "completed")
+            ],
+        },
         "reasons": {
             "labels": [row.label for row in report["reasons"]],
             "lost": [row.lost for row in report["reasons"]],

@@ -25,7 +25,9 @@ from analytics.selectors import (
     funnel_compute,
     leaderboard_compute,
     loss_reasons_count,
+    statistics_chart_data,
     statistics_filter_build,
+    statistics_report,
 )
 from organizations.models import Organization
 from tests.factories import NINGBO, ZHEJIANG, region
@@ -211,3 +213,10 @@ def test_deals_by_origin_follow_the_filter_and_hide_small_public_cells(history):
     assert rows == {"match": 0, "conversation": 0, "challenge": 1, "roadshow": 0, "mission": 0}
     public = deal_origins_count(filter_=EVERYWHERE, public=True)
     assert {row.deals for row in public} == {None}
+
+
+def test_the_origins_chart_draws_the_tables_figures(history):
+    chart = statistics_chart_data(statistics_report(filter_=EVERYWHERE, full=True))["origins"]
+    assert len(chart["labels"]) == 5
+    assert chart["series"][0] == [1, 1, 1, 0, 1]  # deals opened per origin
+    assert chart["series"][3] == [1, 0, 0, 0, 0]  # completed

@@ -56,6 +56,19 @@
     };
   }
 
+  function originsOption(data, names) {
+    return {
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: data.labels },
+      series: data.series.map(function (counts, index) {
+        return { type: "bar", name: names[index] || "", data: counts };
+      })
+    };
+  }
+
   function start() {
     var source = document.getElementById("statistics-data");
     if (!source || !window.echarts) return;
@@ -66,6 +79,11 @@
         draw(element, funnelOption(data.funnel));
       } else if (kind === "trend" && data.trend.months.length) {
         draw(element, trendOption(data.trend));
+      } else if (kind === "origins" && data.origins.series[0].some(function (n) { return n; })) {
+        var columns = Array.prototype.slice.call(
+          document.querySelectorAll("#origins-table thead th"), 1
+        ).map(function (head) { return head.textContent; });
+        draw(element, originsOption(data.origins, columns));
       } else if (kind === "reasons" && data.reasons.labels.length) {
         var heads = document.querySelectorAll("#reasons-table thead th");
         draw(element, reasonsOption(data.reasons, {
