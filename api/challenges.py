@@ -15,6 +15,7 @@ a locked field changed after publication a field error naming it (400), a step t
 not take 403.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -39,16 +40,30 @@ from challenges.models import (
     Challenge,
     ChallengeIndicator,
     ChallengeStatus,
+    DeclineReason,
     IpArrangement,
+    PanelAssignment,
+    PanelMember,
     Question,
+    ReviewCriterion,
 )
 from challenges.permissions import (
     challenge_can_vet,
     challenge_is_sponsor,
+    challenge_sees_ranking,
     challenge_sees_sponsor,
     sponsor_label,
 )
-from challenges.selectors import challenge_list_visible, question_list_visible
+from challenges.selectors import (
+    application_ranking,
+    challenge_list_visible,
+    organization_figures,
+    panel_list,
+    panel_member_of,
+    question_list_visible,
+    review_assignments,
+    staffed_office_regions,
+)
 from core.ids import MAX_ID, parse_id
 from organizations.models import ApiToken, Organization
 from repositories.models import Listing, ListingKind
@@ -60,6 +75,11 @@ IpArrangementField = named_choice_field(IpArrangement.choices, "IpArrangementEnu
 ApplicationStatusField = named_choice_field(
     Application.Status.choices, "ChallengeApplicationStatusEnum"
 )
+DeclineReasonField = named_choice_field(DeclineReason.choices, "ChallengeDeclineReasonEnum")
+DeclineReasonOrBlankField = named_choice_field(
+    [("", ""), *DeclineReason.choices], "ChallengeDeclineReasonOrBlankEnum", blank=True
+)
+ConflictField = named_choice_field(PanelAssignment.Conflict.choices, "ChallengeConflictEnum")
 
 AMOUNT = {"max_digits": 10, "decimal_places": 2}
 
@@ -87,8 +107,20 @@ class ChallengeAmendmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReviewCriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewCriterion
+        fields = ["id", "name", "weight"]
+        read_only_fields = fields
+
+
 class ChallengeSerializer(serializers.ModelSerializer):
     status = ChallengeStatusField(read_only=True)
+    criteria = ReviewCriterionSerializer(
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy("The panel's weighted criteria; the weights sum to 100."),
+    )
     ip_arrangement = IpArrangementField(read_only=True)
     sponsor = serializers.SerializerMethodField(
         help_text=gettext_lazy(
@@ -124,6 +156,8 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "sponsor_label",
             "hide_sponsor",
             "government_list",
+            "blind_review",
+            "criteria",
             "problem",
             "success_criteria",
             "trl_now",
@@ -148,7 +182,11 @@ class ChallengeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _sees(self, challenge) -> bool:
-        return challenge_sees_sponsor(actor=self.context["actor"], challenge=challenge)
+        return challenge_sees_sponsor(
+            actor=self.context["actor"],
+            challenge=challenge,
+            staffed_region_ids=self.context.get("staffed"),
+        )
 
     @extend_schema_field(OrganizationRefSerializer(allow_null=True))
     def get_sponsor(self, challenge):
@@ -165,7 +203,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
     def get_vetting_note(self, challenge) -> str:
         actor = self.context["actor"]
         if challenge_is_sponsor(actor=actor, challenge=challenge) or challenge_can_vet(
-            actor=actor, challenge=challenge
+            actor=actor, challenge=challenge, staffed_region_ids=self.context.get("staffed")
         ):
             return challenge.vetting_note
         return ""
@@ -214,6 +252,14 @@ class ChallengeApplicationSerializer(serializers.ModelSerializer):
     challenge = ChallengeRefSerializer(read_only=True)
     applicant = OrganizationRefSerializer(read_only=True)
     status = ApplicationStatusField(read_only=True)
+    decline_reason = DeclineReasonOrBlankField(
+        read_only=True, help_text=gettext_lazy("Why it was not awarded.")
+    )
+    deal = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The deal the award opened (a winner's)."),
+    )
     milestones = ChallengeApplicationMilestoneSerializer(many=True, read_only=True)
 
     class Meta:
@@ -233,6 +279,9 @@ class ChallengeApplicationSerializer(serializers.ModelSerializer):
             "milestones",
             "submitted_at",
             "withdrawn_at",
+            "decline_reason",
+            "decline_comment",
+            "deal",
         ]
         read_only_fields = fields
 
@@ -248,6 +297,11 @@ class ChallengeIndicatorWriteSerializer(serializers.Serializer):
     target_value = serializers.CharField(max_length=50)
     unit = serializers.CharField(max_length=30)
     test_method = serializers.CharField(max_length=300)
+
+
+class ReviewCriterionWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    weight = serializers.IntegerField(min_value=1, max_value=100)
 
 
 class ChallengeWriteSerializer(serializers.Serializer):
@@ -291,6 +345,20 @@ class ChallengeWriteSerializer(serializers.Serializer):
         help_text=gettext_lazy("The technical field's code."),
     )
     indicators = ChallengeIndicatorWriteSerializer(many=True, max_length=services.MAX_INDICATORS)
+    blind_review = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("The panel sees anonymous labels; locked once published."),
+    )
+    criteria = ReviewCriterionWriteSerializer(
+        many=True,
+        required=False,
+        max_length=services.MAX_CRITERIA,
+        help_text=gettext_lazy(
+            "The panel's criteria with weights summing to 100; left out: those set, or the "
+            "default four (team, R&D capability, approach, fit to the need) for a new one."
+        ),
+    )
 
 
 class ChallengeAmendSerializer(ChallengeWriteSerializer):
@@ -383,6 +451,193 @@ def _own_organization(actor, chosen: int | None, field: str) -> Organization:
     return Organization.objects.get(pk=next(iter(actor.organization_ids)))
 
 
+# --- the review panel, the award, the figures ----------------------------------------------
+
+
+class PanelMemberSerializer(serializers.ModelSerializer):
+    assignments = serializers.SerializerMethodField(
+        help_text=gettext_lazy("How many applications are assigned to the member.")
+    )
+
+    class Meta:
+        model = PanelMember
+        fields = ["id", "user", "name", "affiliation", "is_enterprise_member", "assignments"]
+        read_only_fields = fields
+
+    def get_assignments(self, member) -> int:
+        return len(member.assignments.all())
+
+
+class PanelSeatSerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=gettext_lazy("The platform user's id.")
+    )
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    affiliation = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class PanelAssignSerializer(serializers.Serializer):
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_null=True,
+        max_length=200,
+        help_text=gettext_lazy("Panel member ids; left out: all."),
+    )
+    applications = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_null=True,
+        max_length=500,
+        help_text=gettext_lazy("Application ids; left out: all live ones."),
+    )
+
+
+class PanelAssignedSerializer(serializers.Serializer):
+    added = serializers.IntegerField(read_only=True)
+
+
+class ReviewScoreSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    value = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        error_messages={
+            "max_value": gettext_lazy("A score is a whole number from 0 to 10."),
+            "min_value": gettext_lazy("A score is a whole number from 0 to 10."),
+            "invalid": gettext_lazy("A score is a whole number from 0 to 10."),
+        },
+    )
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReviewApplicationSerializer(serializers.Serializer):
+    """What a panel member reads of an assigned application: in blind review no applicant
+    and no team, only an anonymous label."""
+
+    id = serializers.IntegerField(source="application.id", read_only=True)
+    label = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy("The applicant's name, or in blind review “Application A”…"),
+    )
+    applicant = serializers.SerializerMethodField(help_text=gettext_lazy("Null in blind review."))
+    team = serializers.SerializerMethodField(help_text=gettext_lazy("Empty in blind review."))
+    approach = serializers.CharField(source="application.approach", read_only=True)
+    budget = serializers.DecimalField(source="application.budget", read_only=True, **AMOUNT)
+    evidence = serializers.CharField(source="application.evidence", read_only=True)
+    milestones = ChallengeApplicationMilestoneSerializer(
+        source="application.milestones", many=True, read_only=True
+    )
+    conflict = ConflictField(read_only=True)
+    blocked = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Why you may not score it, if you may not.")
+    )
+    scores = serializers.SerializerMethodField()
+
+    @extend_schema_field(OrganizationRefSerializer(allow_null=True))
+    def get_applicant(self, assignment):
+        if not assignment.applicant_shown:
+            return None
+        applicant = assignment.application.applicant
+        return {"id": applicant.pk, "name": applicant.name}
+
+    def get_team(self, assignment) -> str:
+        return assignment.application.team if assignment.applicant_shown else ""
+
+    @extend_schema_field(ReviewScoreSerializer(many=True))
+    def get_scores(self, assignment):
+        return [
+            {"criterion": pk, "value": score.value, "comment": score.comment}
+            for pk, score in assignment.own_scores.items()
+        ]
+
+
+class ReviewConflictSerializer(serializers.Serializer):
+    application = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    conflict = serializers.BooleanField(
+        help_text=gettext_lazy("True: a conflict (removes you from it for good); false: none.")
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReviewScoresSerializer(serializers.Serializer):
+    application = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    scores = ReviewScoreSerializer(many=True, max_length=services.MAX_CRITERIA)
+
+
+class RankingRowSerializer(serializers.Serializer):
+    application = serializers.IntegerField(source="application.id", read_only=True)
+    applicant = OrganizationRefSerializer(source="application.applicant", read_only=True)
+    status = ApplicationStatusField(source="application.status", read_only=True)
+    mean = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Weighted mean of the scores received (0–10); null unscored."),
+    )
+    reviews = serializers.IntegerField(read_only=True)
+
+
+class AwardDeclineSerializer(serializers.Serializer):
+    application = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reason = DeclineReasonField()
+    comment = serializers.CharField(max_length=2000)
+
+
+class AwardSerializer(serializers.Serializer):
+    winners = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=20,
+        help_text=gettext_lazy("The winning applications' ids (at most max_winners)."),
+    )
+    declines = AwardDeclineSerializer(
+        many=True,
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("A reason and a comment per application not awarded."),
+    )
+    decline_reason = DeclineReasonOrBlankField(
+        required=False,
+        default="",
+        help_text=gettext_lazy("For all the others not listed in `declines`."),
+    )
+    decline_comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = DeclineReasonField()
+    comment = serializers.CharField(max_length=2000)
+
+
+class FiguresSideSerializer(serializers.Serializer):
+    applications = serializers.IntegerField(read_only=True)
+    awarded = serializers.IntegerField(read_only=True)
+    award_rate = serializers.FloatField(read_only=True, allow_null=True)
+    milestones_due = serializers.IntegerField(read_only=True)
+    on_time = serializers.IntegerField(read_only=True)
+    on_time_rate = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Share of the deal milestones accepted by their due date."),
+    )
+
+
+class OrganizationFiguresSerializer(serializers.Serializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    as_sponsor = FiguresSideSerializer(read_only=True)
+    as_applicant = FiguresSideSerializer(read_only=True)
+
+
+class ChallengeFiguresSerializer(serializers.Serializer):
+    sponsor = OrganizationFiguresSerializer(
+        read_only=True, allow_null=True, help_text=gettext_lazy("Null for a hidden sponsor.")
+    )
+    winners = OrganizationFiguresSerializer(many=True, read_only=True)
+
+
 # --- the views -----------------------------------------------------------------------------
 
 
@@ -439,18 +694,32 @@ class ChallengeViewSet(
     token_scope_by_action = {
         "publish": ApiToken.Scope.REVIEW,
         "return_for_changes": ApiToken.Scope.REVIEW,
+        "cosign": ApiToken.Scope.REVIEW,
     }
     ordering_fields = ["published_at", "applications_close_on", "created_at", "reward_amount"]
     ordering = ["-published_at", "-created_at", "-id"]
 
     def scope_queryset(self, actor):
-        return challenge_list_visible(actor=actor).prefetch_related("indicators", "amendments")
+        return challenge_list_visible(actor=actor).prefetch_related(
+            "indicators", "amendments", "criteria"
+        )
 
     def get_serializer_class(self):
         return ChallengeSerializer if self.action == "list" else ChallengeDetailSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "actor": self.get_actor()}
+
+    def list(self, request, *args, **kwargs):
+        """The challenges you may see; who vets each government list is read once for the
+        page (challenges.selectors.staffed_office_regions), not once per challenge."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        actor = self.get_actor()
+        context = self.get_serializer_context()
+        if actor.is_staff_reviewer:
+            context["staffed"] = staffed_office_regions(page)
+        data = ChallengeSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
     def _respond(self, challenge, code=status.HTTP_200_OK):
         challenge = self.scope_queryset(self.get_actor()).get(pk=challenge.pk)
@@ -479,10 +748,11 @@ class ChallengeViewSet(
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         indicators = data.pop("indicators")
+        criteria = data.pop("criteria", None)
         sponsor = _own_organization(actor, data.pop("sponsor", None), "sponsor")
         data["need"] = self._need(data)
         challenge = services.challenge_save(
-            actor=actor, sponsor=sponsor, data=data, indicators=indicators
+            actor=actor, sponsor=sponsor, data=data, indicators=indicators, criteria=criteria
         )
         return self._respond(challenge, status.HTTP_201_CREATED)
 
@@ -501,6 +771,7 @@ class ChallengeViewSet(
         if "need" in given:
             given["need"] = self._need(given)
         indicators = given.pop("indicators", None)
+        criteria = given.pop("criteria", None)
         if indicators is None:
             indicators = [
                 {name: getattr(row, name) for name in services.INDICATOR_FIELDS}
@@ -508,7 +779,11 @@ class ChallengeViewSet(
             ]
         data.update(given)
         challenge = services.challenge_save(
-            actor=self.get_actor(), challenge=challenge, data=data, indicators=indicators
+            actor=self.get_actor(),
+            challenge=challenge,
+            data=data,
+            indicators=indicators,
+            criteria=criteria,
         )
         return self._respond(challenge)
 
@@ -574,12 +849,14 @@ class ChallengeViewSet(
         changes = dict(body.validated_data)
         reason = changes.pop("reason")
         indicators = changes.pop("indicators", None)
+        criteria = changes.pop("criteria", None)
         services.challenge_amend(
             actor=self.get_actor(),
             challenge=challenge,
             changes=changes,
             reason=reason,
             indicators=indicators,
+            criteria=criteria,
         )
         return self._respond(challenge)
 
@@ -650,6 +927,204 @@ class ChallengeViewSet(
         )
         return Response(
             ChallengeQuestionSerializer(question, context=self.get_serializer_context()).data
+        )
+
+    def _sees_ranking(self, challenge):
+        if not challenge_sees_ranking(actor=self.get_actor(), challenge=challenge):
+            raise exceptions.NotFound()
+
+    @extend_schema(methods=["get"], request=None, responses=PanelMemberSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=PanelSeatSerializer, responses={201: PanelMemberSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        permission_classes=[IsAuthenticated],
+    )
+    def panel(self, request, pk=None):
+        """GET: the review panel (the sponsor and the vetting staff). POST: the sponsor's
+        administrators seat a platform user once applications are closed; a member of the
+        sponsor is flagged as an enterprise member."""
+        challenge = self.get_object()
+        self._sees_ranking(challenge)
+        if request.method == "GET":
+            page = self.paginate_queryset(
+                panel_list(challenge=challenge).prefetch_related("assignments")
+            )
+            return self.get_paginated_response(PanelMemberSerializer(page, many=True).data)
+        body = PanelSeatSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = (
+            get_user_model().objects.filter(pk=body.validated_data["user"], is_active=True).first()
+        )
+        if user is None:
+            raise exceptions.ValidationError({"user": [_("No active user with this id.")]})
+        member = services.panel_seat(
+            actor=self.get_actor(),
+            challenge=challenge,
+            user=user,
+            name=body.validated_data["name"],
+            affiliation=body.validated_data["affiliation"],
+        )
+        member = panel_list(challenge=challenge).prefetch_related("assignments").get(pk=member.pk)
+        return Response(PanelMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PanelAssignSerializer, responses=PanelAssignedSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def assign(self, request, pk=None):
+        """The sponsor's administrators assign applications to panel members (all to all when
+        both lists are left out)."""
+        challenge = self.get_object()
+        body = PanelAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        added = services.panel_assign(
+            actor=self.get_actor(),
+            challenge=challenge,
+            member_ids=body.validated_data.get("members"),
+            application_ids=body.validated_data.get("applications"),
+        )
+        return Response({"added": added})
+
+    @extend_schema(request=ChallengeNoteSerializer, responses=ChallengeDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="start-review", filter_backends=[])
+    def start_review(self, request, pk=None):
+        """The sponsor starts the panel's review of a closed challenge (a panel seated)."""
+        return self._step(request, "start_review")
+
+    def _review_rows(self, challenge):
+        actor = self.get_actor()
+        if panel_member_of(actor=actor, challenge=challenge) is None:
+            raise exceptions.NotFound()
+        return review_assignments(actor=actor, challenge=challenge)
+
+    @extend_schema(request=None, responses=ReviewApplicationSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def review(self, request, pk=None):
+        """A panel member's assigned applications (a person, not a token). In blind review
+        `applicant` is null and `team` empty: only the anonymous label is shown."""
+        challenge = self.get_object()
+        page = self.paginate_queryset(self._review_rows(challenge))
+        return self.get_paginated_response(ReviewApplicationSerializer(page, many=True).data)
+
+    def _assigned_application(self, challenge, application_id):
+        application = Application.objects.filter(pk=application_id, challenge=challenge).first()
+        if application is None:
+            raise exceptions.ValidationError(
+                {"application": [_("No application with this id to this challenge.")]}
+            )
+        return application
+
+    def _review_row(self, challenge, application):
+        row = next(
+            (r for r in self._review_rows(challenge) if r.application_id == application.pk), None
+        )
+        return Response(ReviewApplicationSerializer(row).data)
+
+    @extend_schema(request=ReviewConflictSerializer, responses=ReviewApplicationSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def conflict(self, request, pk=None):
+        """The panel member declares, for an assigned application, no conflict of interest or
+        a conflict (which removes them from it)."""
+        challenge = self.get_object()
+        body = ReviewConflictSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = self._assigned_application(challenge, body.validated_data["application"])
+        services.conflict_declare(
+            actor=self.get_actor(),
+            application=application,
+            conflict=body.validated_data["conflict"],
+            note=body.validated_data["note"],
+        )
+        return self._review_row(challenge, application)
+
+    @extend_schema(request=ReviewScoresSerializer, responses=ReviewApplicationSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def scores(self, request, pk=None):
+        """The panel member scores every criterion 0–10 with a comment (again: replaced).
+        Refused with a field error on `conflict` where the member's organization applied or
+        the member declared a conflict."""
+        challenge = self.get_object()
+        body = ReviewScoresSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = self._assigned_application(challenge, body.validated_data["application"])
+        services.scores_submit(
+            actor=self.get_actor(), application=application, scores=body.validated_data["scores"]
+        )
+        return self._review_row(challenge, application)
+
+    @extend_schema(request=None, responses=RankingRowSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def ranking(self, request, pk=None):
+        """The applications by the weighted mean of their scores (the sponsor and the vetting
+        staff only)."""
+        challenge = self.get_object()
+        self._sees_ranking(challenge)
+        page = self.paginate_queryset(application_ranking(challenge=challenge))
+        return self.get_paginated_response(RankingRowSerializer(page, many=True).data)
+
+    @extend_schema(request=AwardSerializer, responses=ChallengeDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[IsAuthenticated])
+    def award(self, request, pk=None):
+        """The sponsor awards up to max_winners scored applications; every other one is
+        declined with a reason and a comment (per application in `declines`, or all the rest
+        with `decline_reason` and `decline_comment`), else nothing is awarded. An enterprise's
+        award opens a deal per winner with its milestones; a government list's waits for the
+        CAST co-signature."""
+        challenge = self.get_object()
+        body = AwardSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        challenge = services.challenge_award(
+            actor=self.get_actor(),
+            challenge=challenge,
+            winners=data["winners"],
+            declines={
+                row["application"]: (row["reason"], row["comment"])
+                for row in data.get("declines", [])
+            },
+            decline_reason=data["decline_reason"],
+            decline_comment=data["decline_comment"],
+        )
+        return self._respond(challenge)
+
+    @extend_schema(request=ChallengeNoteSerializer, responses=ChallengeDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cosign(self, request, pk=None):
+        """The CAST staff who vet a government list co-sign its award (a token needs
+        `review`); the winners' deals open then."""
+        return self._step(request, "cosign")
+
+    @extend_schema(request=None, responses=ChallengeFiguresSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def figures(self, request, pk=None):
+        """Public figures of the sponsor (unless hidden) and of the winners: applications
+        filed, award rate, delivery on time of their challenge deals."""
+        challenge = self.get_object()
+        winners = [
+            a.applicant
+            for a in challenge.applications.filter(
+                status=Application.Status.AWARDED
+            ).select_related("applicant")
+        ]
+        shown = challenge_sees_sponsor(actor=self.get_actor(), challenge=challenge)
+        ids = [w.pk for w in winners] + ([challenge.sponsor_id] if shown else [])
+        figures = organization_figures(organization_ids=ids)
+
+        def row(organization):
+            return {
+                "organization": {"id": organization.pk, "name": organization.name},
+                **figures[organization.pk],
+            }
+
+        return Response(
+            ChallengeFiguresSerializer(
+                {
+                    "sponsor": row(challenge.sponsor) if shown else None,
+                    "winners": [row(w) for w in winners],
+                }
+            ).data
         )
 
 
@@ -733,4 +1208,20 @@ class ChallengeApplicationViewSet(
         except DjangoValidationError as error:
             # No body to name a field of: the application's or the challenge's state refuses.
             raise Conflict(" ".join(error.messages)) from error
+        return self._respond(application)
+
+    @extend_schema(request=DeclineSerializer, responses=ChallengeApplicationSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def decline(self, request, pk=None):
+        """The sponsor declines an application during the review with a coded reason and a
+        comment; the applicant is told why."""
+        application = self.get_object()
+        body = DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = services.application_decline(
+            actor=self.get_actor(),
+            application=application,
+            reason=body.validated_data["reason"],
+            comment=body.validated_data["comment"],
+        )
         return self._respond(application)

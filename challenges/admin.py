@@ -7,7 +7,11 @@ from challenges.models import (
     Challenge,
     ChallengeIndicator,
     Invitation,
+    PanelAssignment,
+    PanelMember,
     Question,
+    ReviewCriterion,
+    Score,
 )
 
 
@@ -27,6 +31,12 @@ class AmendmentInline(admin.TabularInline):
     can_delete = False
 
 
+class CriterionInline(admin.TabularInline):
+    model = ReviewCriterion
+    fields = ["position", "name", "weight"]
+    extra = 0
+
+
 @admin.register(Challenge)
 class ChallengeAdmin(admin.ModelAdmin):
     """Read and correct; a challenge's status moves only through its page or the API."""
@@ -35,9 +45,25 @@ class ChallengeAdmin(admin.ModelAdmin):
     list_filter = ["status", "government_list", "ip_arrangement"]
     search_fields = ["title", "sponsor__name"]
     list_select_related = ["sponsor"]
-    raw_id_fields = ["sponsor", "need", "field", "region", "vetted_by", "created_by"]
-    readonly_fields = ["status", "submitted_at", "published_at", "closed_at"]
-    inlines = [IndicatorInline, AmendmentInline]
+    raw_id_fields = [
+        "sponsor",
+        "need",
+        "field",
+        "region",
+        "vetted_by",
+        "created_by",
+        "cosigned_by",
+    ]
+    readonly_fields = [
+        "status",
+        "submitted_at",
+        "published_at",
+        "closed_at",
+        "awarded_at",
+        "cosigned_at",
+        "completed_at",
+    ]
+    inlines = [IndicatorInline, CriterionInline, AmendmentInline]
 
 
 class MilestoneInline(admin.TabularInline):
@@ -48,12 +74,12 @@ class MilestoneInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["challenge", "applicant", "status", "budget", "submitted_at"]
-    list_filter = ["status"]
+    list_display = ["challenge", "applicant", "status", "decline_reason", "budget", "submitted_at"]
+    list_filter = ["status", "decline_reason"]
     search_fields = ["challenge__title", "applicant__name"]
     list_select_related = ["challenge", "applicant"]
-    raw_id_fields = ["challenge", "applicant", "submitted_by"]
-    readonly_fields = ["status", "withdrawn_at"]
+    raw_id_fields = ["challenge", "applicant", "submitted_by", "deal"]
+    readonly_fields = ["status", "withdrawn_at", "decided_at"]
     inlines = [MilestoneInline]
 
 
@@ -68,3 +94,32 @@ class QuestionAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["challenge", "organization", "score", "created_at"]
     raw_id_fields = ["challenge", "organization"]
+
+
+@admin.register(PanelMember)
+class PanelMemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "challenge", "is_enterprise_member", "seated_at"]
+    list_filter = ["is_enterprise_member"]
+    search_fields = ["name", "affiliation", "challenge__title"]
+    list_select_related = ["challenge"]
+    raw_id_fields = ["challenge", "user", "seated_by"]
+
+
+class ScoreInline(admin.TabularInline):
+    """The record of the review: read, never edited."""
+
+    model = Score
+    fields = ["criterion", "value", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(PanelAssignment)
+class PanelAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["member", "application", "conflict", "scored_at"]
+    list_filter = ["conflict"]
+    list_select_related = ["member", "application__applicant", "application__challenge"]
+    raw_id_fields = ["member", "application"]
+    readonly_fields = ["conflict", "declared_at", "scored_at"]
+    inlines = [ScoreInline]

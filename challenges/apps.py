@@ -13,3 +13,6 @@ from django.utils.translation import gettext_lazy as _
 class ChallengesConfig(AppConfig):
     name = "challenges"
     verbose_name = _("Challenges")
+
+    def ready(self):
+        from challenges import receivers  # noqa: F401  (connects the receivers)

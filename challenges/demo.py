@@ -1,6 +1,8 @@
 """Demo challenges (揭榜挂帅) for `make run`, written by the team from the demo enterprises and
 their lines of business: a draft, one awaiting vetting, two open (one hiding its sponsor; one
-amended, with an answered question and two applications) and one closed by the timer.
+amended, with an answered question and two applications), one closed by the timer, and one
+awarded after its panel's review: scored applications, the others declined with reasons, and
+the winner's deal opened with its milestones.
 
 Everything goes through challenges.services, with the clock set back for each step
 (core.demo.demo_clock); the vetting is done by the CAST office that oversees the sponsor's
@@ -181,6 +183,40 @@ PLAN = [
         "close_in": 30,
         "decide_in": 60,
     },
+    {
+        "sponsor": "绍兴越绮印染有限公司",
+        "target": "awarded",
+        "days_ago": 150,
+        "field_hint": ["水污染治理"],
+        "title": "印染定型机废气余热回收与油烟净化技术揭榜",
+        "problem": (
+            "我公司12台拉幅定型机排气温度约160℃，含增塑剂、硅油等油烟，现用水喷淋＋静电"
+            "处理，余热未利用，静电段每两周需停机清洗。需要一套耐油污、易清洗的余热回收与"
+            "高效油烟净化一体化装置。"
+        ),
+        "success_criteria": (
+            "在我公司2台定型机上完成示范，连续运行60天，由第三方检测油烟排放浓度与余热回收量。"
+        ),
+        "indicators": [
+            ("油烟排放浓度", "8", "≤2", "mg/m³", "HJ 1077 第三方每月检测"),
+            ("余热回收率", "0", "≥45", "%", "热水流量与进出水温度在线计量"),
+        ],
+        "trl_now": 5,
+        "trl_wanted": 7,
+        "reward": "120",
+        "reward_terms": "签约后支付40%，示范装置验收合格后支付60%。",
+        "ip": IpArrangement.NEGOTIATED,
+        "eligibility": "国内高校、科研院所、企业均可揭榜。",
+        "max_winners": 1,
+        "close_in": 30,
+        "decide_in": 50,
+    },
+]
+# The panel's scores of the awarded demo challenge: the first applicant wins.
+DEMO_SCORES = [(9, 8, 9, 9), (7, 6, 5, 6), (6, 7, 4, 5)]
+DEMO_DECLINES = [
+    ("infeasible", "电化学方案在高油污工况下极板结垢风险未给出对策，示范周期难以保证。"),
+    ("budget", "方案预算高于榜单奖励，且未说明自筹部分来源。"),
 ]
 
 APPLICATIONS = [
@@ -388,6 +424,8 @@ def _walk(spec: dict, *, now: datetime) -> Challenge | None:
     applicants = _applicants(sponsor, 2)
     if target == "open_hidden":
         return challenge
+    if target == "awarded":
+        return _award(challenge, spec, sponsor, sponsor_actor, start)
     if target == "closed":
         if applicants:
             organization, actor = applicants[0]
@@ -420,6 +458,68 @@ def _walk(spec: dict, *, now: datetime) -> Challenge | None:
         _apply(challenge, organization, actor, text, start + timedelta(days=days))
     challenge.refresh_from_db()
     return challenge
+
+
+def _award(challenge, spec, sponsor, sponsor_actor, start):
+    """Three applications, closed by the timer, a panel of the sponsor's member and an
+    institute's expert who score them, the award with reasons for the others."""
+    applicants = _applicants(sponsor, 3)
+    texts = [*APPLICATIONS, APPLICATIONS[0]]
+    applications = [
+        _apply(challenge, organization, actor, text, start + timedelta(days=8 + 4 * n))
+        for n, ((organization, actor), text) in enumerate(zip(applicants, texts, strict=False))
+    ]
+    with demo_clock(start + timedelta(days=spec["close_in"] + 1, hours=2)):
+        challenge = services.challenge_transition(
+            actor=None, challenge=challenge, action=Action.EXPIRE
+        )
+    if not applications:
+        return challenge
+    applying = {a.applicant_id for a in applications}
+    experts = [sponsor_actor.user]
+    outsider = (
+        Membership.objects.filter(
+            status=Membership.Status.ACTIVE,
+            organization__kind=Organization.Kind.INSTITUTION,
+            organization__status=Organization.Status.VERIFIED,
+        )
+        .exclude(organization_id__in=applying)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if outsider is not None:
+        experts.append(outsider.user)
+    with demo_clock(start + timedelta(days=spec["close_in"] + 3)):
+        for user in experts:
+            services.panel_seat(actor=sponsor_actor, challenge=challenge, user=user)
+        services.panel_assign(actor=sponsor_actor, challenge=challenge)
+        challenge = services.challenge_transition(
+            actor=sponsor_actor, challenge=challenge, action=Action.START_REVIEW
+        )
+    criteria = list(challenge.criteria.all())
+    with demo_clock(start + timedelta(days=spec["close_in"] + 8)):
+        for user in experts:
+            expert = actor_for(user=user)
+            for application, values in zip(applications, DEMO_SCORES, strict=False):
+                services.conflict_declare(actor=expert, application=application, conflict=False)
+                services.scores_submit(
+                    actor=expert,
+                    application=application,
+                    scores=[
+                        {"criterion": c.pk, "value": v, "comment": "评审意见见附表。"}
+                        for c, v in zip(criteria, values, strict=False)
+                    ],
+                )
+    with demo_clock(start + timedelta(days=spec["decide_in"] - 2)):
+        return services.challenge_award(
+            actor=sponsor_actor,
+            challenge=challenge,
+            winners=[applications[0].pk],
+            declines={
+                a.pk: reason for a, reason in zip(applications[1:], DEMO_DECLINES, strict=False)
+            },
+        )
 
 
 def demo_challenges_load() -> int:

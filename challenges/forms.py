@@ -8,7 +8,37 @@ from challenges.models import Application, ApplicationMilestone, Challenge, Chal
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def criteria_text(rows) -> str:
+    """The criteria as the form shows them: one "name: weight" a line."""
+    return "\n".join(f"{row['name']}: {row['weight']}" for row in rows)
+
+
+def criteria_rows(text: str) -> list[dict]:
+    """ "name: weight" lines (a full-width colon or "=" too); the service checks the rest."""
+    rows = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for separator in ("：", ":", "="):
+            if separator in line:
+                name, _sep, weight = line.rpartition(separator)
+                break
+        else:
+            name, weight = line, ""
+        rows.append({"name": name.strip(), "weight": weight.strip()})
+    return rows
+
+
 class ChallengeForm(forms.ModelForm):
+    criteria = forms.CharField(
+        label=_("Review criteria"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One “criterion: weight” a line; the weights sum to 100. Locked once published."
+        ),
+    )
     annex = forms.FileField(
         label=_("Confidential annex"),
         required=False,
@@ -24,6 +54,7 @@ class ChallengeForm(forms.ModelForm):
             "problem",
             "field",
             "hide_sponsor",
+            "blind_review",
             "success_criteria",
             "trl_now",
             "trl_wanted",
@@ -143,3 +174,18 @@ class MilestoneForm(forms.ModelForm):
 MilestoneFormSet = forms.modelformset_factory(
     ApplicationMilestone, form=MilestoneForm, extra=3, max_num=20, validate_max=True
 )
+
+
+class SeatForm(forms.Form):
+    username = forms.CharField(label=_("Username on the platform"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    affiliation = forms.CharField(label=_("Affiliation"), max_length=200, required=False)
+
+
+class ConflictForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest"),
+        choices=[("0", _("I have no conflict of interest")), ("1", _("I have a conflict"))],
+        coerce=lambda value: value == "1",
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

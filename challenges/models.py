@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import acting_user
 from core.validators import LONG_TEXT_MAX_LENGTH, PlainLineValidator
 from repositories.validators import ATTACHMENT_EXTENSION_MESSAGE, ATTACHMENT_EXTENSIONS
 
@@ -31,30 +32,42 @@ TRL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(9)]
 TEXT_MAX_LENGTH = LONG_TEXT_MAX_LENGTH
 
 
-def _user(**kwargs):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        **kwargs,
-    )
-
-
 class ChallengeStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("challenge", "draft")
     SUBMITTED = "submitted", pgettext_lazy("challenge", "awaiting vetting")
     RETURNED = "returned", pgettext_lazy("challenge", "returned for changes")
     PUBLISHED = "published", pgettext_lazy("challenge", "open for applications")
     CLOSED = "closed", pgettext_lazy("challenge", "applications closed")
+    REVIEWING = "reviewing", pgettext_lazy("challenge", "under panel review")
+    COSIGNING = "cosigning", pgettext_lazy("challenge", "awaiting the CAST co-signature")
+    AWARDED = "awarded", pgettext_lazy("challenge", "awarded")
+    COMPLETED = "completed", pgettext_lazy("challenge", "completed")
     CANCELLED = "cancelled", pgettext_lazy("challenge", "cancelled")
 
 
 # The sponsor edits freely in these; from publication only amendments.
 CHALLENGE_EDITABLE = frozenset({ChallengeStatus.DRAFT, ChallengeStatus.RETURNED})
 # Seen by the public (and listed).
-CHALLENGE_PUBLIC = frozenset({ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED})
+CHALLENGE_PUBLIC = frozenset(
+    {
+        ChallengeStatus.PUBLISHED,
+        ChallengeStatus.CLOSED,
+        ChallengeStatus.REVIEWING,
+        ChallengeStatus.COSIGNING,
+        ChallengeStatus.AWARDED,
+        ChallengeStatus.COMPLETED,
+    }
+)
+# The panel is seated and applications assigned in these.
+CHALLENGE_PANEL_OPEN = frozenset({ChallengeStatus.CLOSED, ChallengeStatus.REVIEWING})
+
+# The default review criteria and their weights (out of 100).
+DEFAULT_CRITERIA = (
+    (pgettext_lazy("criterion", "team"), 25),
+    (pgettext_lazy("criterion", "R&D capability"), 25),
+    (pgettext_lazy("criterion", "approach"), 25),
+    (pgettext_lazy("criterion", "fit to the need"), 25),
+)
 
 
 class IpArrangement(models.TextChoices):
@@ -125,15 +138,24 @@ class Challenge(models.Model):
     )
     # The sponsor is a CAST office: the office above it vets the list.
     government_list = models.BooleanField(_("government list"), default=False, editable=False)
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=False,
+        help_text=_("The panel sees anonymous labels instead of the applicants' names."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ChallengeStatus.choices, default=ChallengeStatus.DRAFT
     )
     vetting_note = models.TextField(_("vetting note"), blank=True)
-    vetted_by = _user()
+    vetted_by = acting_user()
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = _user()
+    awarded_at = models.DateTimeField(null=True, blank=True)
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = acting_user()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = acting_user()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -197,7 +219,7 @@ class ChallengeAnnex(models.Model):
     )
     name = models.CharField(max_length=200)
     size = models.PositiveBigIntegerField(default=0)
-    added_by = _user()
+    added_by = acting_user()
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -218,7 +240,7 @@ class NdaAcceptance(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
     )
-    accepted_by = _user()
+    accepted_by = acting_user()
     accepted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -242,7 +264,7 @@ class Amendment(models.Model):
     old_text = models.TextField(_("before"), blank=True)
     new_text = models.TextField(_("after"), blank=True)
     reason = models.TextField(_("reason"), max_length=2000)
-    made_by = _user()
+    made_by = acting_user()
     made_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -277,8 +299,8 @@ class Question(models.Model):
     )
     text = models.TextField(_("question"), max_length=2000)
     answer = models.TextField(_("answer"), blank=True, max_length=TEXT_MAX_LENGTH)
-    asked_by = _user()
-    answered_by = _user()
+    asked_by = acting_user()
+    answered_by = acting_user()
     asked_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -317,14 +339,30 @@ class Invitation(models.Model):
         return f"{self.organization_id} → {self.challenge_id}"
 
 
+class DeclineReason(models.TextChoices):
+    """Why an application was not awarded: coded, so the reasons can be counted."""
+
+    MISMATCH = "mismatch", _("does not fit the need")
+    CAPABILITY = "capability", _("technical capability insufficient")
+    INFEASIBLE = "infeasible", _("approach not feasible")
+    BUDGET = "budget", _("budget too high")
+    DURATION = "duration", _("timeline too long")
+    IP_TERMS = "ip_terms", _("IP terms do not fit")
+    INCOMPLETE = "incomplete", _("materials incomplete")
+    OUTRANKED = "outranked", _("places filled / others ranked higher")
+    OTHER = "other", _("other")
+
+
 class Application(models.Model):
     """One structured application of an organization (揭榜方案).
 
-    The review slice adds shortlisted, awarded and declined (with a reason)."""
+    Not awarded, it is declined with a coded reason and a comment, always."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", pgettext_lazy("application", "submitted")
         WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")
+        AWARDED = "awarded", pgettext_lazy("application", "awarded")
+        DECLINED = "declined", pgettext_lazy("application", "declined")
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(
@@ -345,9 +383,22 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
     )
-    submitted_by = _user()
+    submitted_by = acting_user()
     submitted_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(
+        _("reason for declining"), max_length=24, choices=DeclineReason.choices, blank=True
+    )
+    decline_comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -393,3 +444,116 @@ class ApplicationMilestone(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ReviewCriterion(models.Model):
+    """One weighted criterion of the panel's review; the weights sum to 100 and are locked
+    with the other criteria from publication."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(
+        _("criterion"), max_length=50, validators=[PlainLineValidator(_("criterion"))]
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("review criterion")
+        verbose_name_plural = _("review criteria")
+
+    def __str__(self):
+        return f"{self.name} ({self.weight})"
+
+
+class PanelMember(models.Model):
+    """A platform user seated on the challenge's review panel by the sponsor."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="panel")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="challenge_panels",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    # A member of the sponsoring organization (an enterprise member of the panel).
+    is_enterprise_member = models.BooleanField(_("enterprise member"), default=False)
+    seated_by = acting_user()
+    seated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seated_at", "id"]
+        verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "user"], name="one_seat_per_user")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PanelAssignment(models.Model):
+    """An application a panel member reviews; the member declares first whether a conflict
+    of interest stands in the way (a declared conflict removes them from it for good)."""
+
+    class Conflict(models.TextChoices):
+        UNDECLARED = "undeclared", _("not yet declared")
+        NONE = "none", _("no conflict of interest")
+        DECLARED = "declared", _("conflict of interest declared")
+
+    member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="assignments")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    conflict = models.CharField(
+        _("conflict of interest"),
+        max_length=12,
+        choices=Conflict.choices,
+        default=Conflict.UNDECLARED,
+    )
+    conflict_note = models.TextField(_("conflict note"), blank=True, max_length=2000)
+    declared_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application_id", "id"]
+        verbose_name = _("panel assignment")
+        verbose_name_plural = _("panel assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "application"], name="one_assignment_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} → {self.application_id}"
+
+
+class Score(models.Model):
+    """A panel member's score of one criterion (0–10) with a comment."""
+
+    assignment = models.ForeignKey(PanelAssignment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(ReviewCriterion, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["criterion__position", "id"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="one_score_per_criterion"
+            ),
+            models.CheckConstraint(condition=models.Q(value__lte=10), name="score_at_most_ten"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment_id}: {self.value}"

@@ -17,34 +17,53 @@ def challenge_is_sponsor(*, actor: Actor, challenge: Challenge) -> bool:
     return challenge.sponsor_id in actor.organization_ids
 
 
-def challenge_vetting_region_id(*, challenge: Challenge) -> int | None:
+def challenge_vetting_region_id(
+    *, challenge: Challenge, staffed_region_ids: frozenset[int] | None = None
+) -> int | None:
     """The region whose staff vet: the sponsor's; for a government list the region above,
-    None when no staffed office oversees it (the platform's administrators vet)."""
+    None when no staffed office oversees it (the platform's administrators vet).
+
+    `staffed_region_ids`: the regions with a staffed office, read once for a whole page
+    (challenges.selectors.staffed_office_regions) instead of one query per challenge."""
     if not challenge.government_list:
         return challenge.region_id
-    parent_id = challenge.region.parent_id
-    if parent_id is None or region_office(region=challenge.region.parent) is None:
+    parent = challenge.region.parent
+    if parent is None:
         return None
-    return parent_id
+    if staffed_region_ids is not None:
+        staffed = parent.pk in staffed_region_ids or parent.parent_id in staffed_region_ids
+    else:
+        staffed = region_office(region=parent) is not None
+    return parent.pk if staffed else None
 
 
-def challenge_can_vet(*, actor: Actor, challenge: Challenge) -> bool:
+def challenge_can_vet(
+    *, actor: Actor, challenge: Challenge, staffed_region_ids: frozenset[int] | None = None
+) -> bool:
     if not actor.is_authenticated:
         return False
     if challenge.government_list:
         if challenge_is_sponsor(actor=actor, challenge=challenge) and not actor.is_superuser:
             return False
-        region_id = challenge_vetting_region_id(challenge=challenge)
+        if not actor.is_staff_reviewer:
+            return False
+        region_id = challenge_vetting_region_id(
+            challenge=challenge, staffed_region_ids=staffed_region_ids
+        )
         return actor.is_superuser if region_id is None else actor.can_review_region(region_id)
     return actor.can_review_region(challenge.region_id)
 
 
-def challenge_sees_sponsor(*, actor: Actor, challenge: Challenge) -> bool:
+def challenge_sees_sponsor(
+    *, actor: Actor, challenge: Challenge, staffed_region_ids: frozenset[int] | None = None
+) -> bool:
     """Whether the actor may learn who sponsors the challenge."""
     return (
         not challenge.hide_sponsor
         or challenge_is_sponsor(actor=actor, challenge=challenge)
-        or challenge_can_vet(actor=actor, challenge=challenge)
+        or challenge_can_vet(
+            actor=actor, challenge=challenge, staffed_region_ids=staffed_region_ids
+        )
     )
 
 
@@ -69,6 +88,16 @@ def challenge_sees_annex(*, actor: Actor, challenge: Challenge, accepted: bool) 
         or challenge_can_vet(actor=actor, challenge=challenge)
         or accepted
     )
+
+
+def challenge_is_sponsor_admin(*, actor: Actor, challenge: Challenge) -> bool:
+    """The sponsor's administrators seat the panel and assign the applications."""
+    return challenge.sponsor_id in actor.admin_organization_ids
+
+
+def challenge_sees_ranking(*, actor: Actor, challenge: Challenge) -> bool:
+    """The panel's scores and ranking: the sponsor and the vetting staff only."""
+    return challenge_sees_applications(actor=actor, challenge=challenge)
 
 
 def application_can_read(*, actor: Actor, application: Application) -> bool:

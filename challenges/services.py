@@ -16,12 +16,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from challenges.models import (
     CHALLENGE_EDITABLE,
+    CHALLENGE_PANEL_OPEN,
+    DEFAULT_CRITERIA,
     Amendment,
     Application,
     ApplicationMilestone,
@@ -29,10 +32,15 @@ from challenges.models import (
     ChallengeAnnex,
     ChallengeIndicator,
     ChallengeStatus,
+    DeclineReason,
     Invitation,
     IpArrangement,
     NdaAcceptance,
+    PanelAssignment,
+    PanelMember,
     Question,
+    ReviewCriterion,
+    Score,
 )
 from challenges.permissions import (
     can_sponsor,
@@ -43,6 +51,8 @@ from challenges.permissions import (
 from challenges.transitions import ACTION_LABELS, Action, Step, Who, step_for
 from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
+from deals.models import Deal
+from deals.services import deal_open_for_program
 from matching.indexing import profiles_lookup
 from matching.matcher import Matcher
 from matching.models import Match
@@ -52,7 +62,7 @@ from matching.tasks import enqueue_on_commit
 from notifications.models import Notification
 from notifications.services import notify
 from organizations.models import Organization
-from organizations.selectors import Actor, organization_reviewers, region_office
+from organizations.selectors import Actor, actor_for, organization_reviewers, region_office
 from organizations.services import notify_organization
 from outcomes.services import outcome_record
 from repositories.models import ListingKind, Need
@@ -83,7 +93,9 @@ CHALLENGE_FIELDS = (
     "applications_close_on",
     "decision_by",
     "field",
+    "blind_review",
 )
+MAX_CRITERIA = 10
 # After publication: clarified freely, each change logged.
 CLARIFIABLE = ("eligibility", "reward_terms")
 # After publication: only moved later, never earlier nor into the past.
@@ -309,6 +321,7 @@ def _clean_fields(data: dict, *, sponsor: Organization) -> dict:
     values["applications_close_on"] = data.get("applications_close_on")
     values["decision_by"] = data.get("decision_by")
     values["hide_sponsor"] = bool(data.get("hide_sponsor"))
+    values["blind_review"] = bool(data.get("blind_review"))
     values["field"] = data.get("field")
     need = data.get("need")
     if need is not None and (need.organization_id != sponsor.pk or need.kind != ListingKind.NEED):
@@ -375,10 +388,13 @@ def challenge_save(
     sponsor: Organization | None = None,
     challenge: Challenge | None = None,
     annex_files: Sequence[File] = (),
+    criteria: Sequence[dict] | None = None,
 ) -> Challenge:
     """Create a draft (with `sponsor`) or edit one while a draft or returned (with `challenge`).
 
-    A published challenge is changed only by challenge_amend.
+    `criteria`: the panel's weighted criteria (name, weight; the weights sum to 100); None
+    keeps those set, or the default four for a new challenge. A published challenge is
+    changed only by challenge_amend.
     """
     user = actor.user if actor.is_authenticated else None
     if challenge is not None:
@@ -406,6 +422,12 @@ def challenge_save(
         rows = _clean_indicators(indicators)
     except ValidationError as error:
         errors.update(error.message_dict)
+    criteria_rows = None
+    if criteria is not None:
+        try:
+            criteria_rows = criteria_clean(criteria)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     if challenge is None:
@@ -419,8 +441,68 @@ def challenge_save(
         setattr(challenge, name, value)
     challenge.save()
     _replace_indicators(challenge, rows)
+    if criteria_rows is not None:
+        challenge.criteria.all().delete()
+        _create_criteria(challenge, criteria_rows)
+    elif not challenge.criteria.exists():
+        _create_criteria(challenge, default_criteria())
     _add_annexes(challenge, annex_files, user=user)
     return challenge
+
+
+def default_criteria() -> list[dict]:
+    """团队水平, 研发能力, 攻关方案, 与需求匹配度: 25 each."""
+    return [{"name": str(name), "weight": weight} for name, weight in DEFAULT_CRITERIA]
+
+
+def criteria_clean(rows: Sequence[dict]) -> list[dict]:
+    """Named criteria with whole weights from 1 to 100 that sum to 100."""
+    label = _("Review criteria")
+    if not rows:
+        raise ValidationError({"criteria": _("%(label)s: add at least one.") % {"label": label}})
+    if len(rows) > MAX_CRITERIA:
+        raise ValidationError(
+            {
+                "criteria": _("%(label)s: at most %(count)d.")
+                % {"label": label, "count": MAX_CRITERIA}
+            }
+        )
+    cleaned, errors, names = [], [], set()
+    for number, row in enumerate(rows, start=1):
+        name = " ".join(str(row.get("name") or "").replace("\x00", "").split())
+        if not name or len(name) > 50:
+            errors.append(
+                _("Criterion row %(row)d: name it in at most 50 characters.") % {"row": number}
+            )
+        elif name in names:
+            errors.append(_("Criterion row %(row)d: the name is repeated.") % {"row": number})
+        names.add(name)
+        try:
+            weight = int(row.get("weight"))
+            if not 1 <= weight <= 100 or str(row.get("weight")).strip() not in (str(weight),):
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(
+                _("Criterion row %(row)d: the weight is a whole number from 1 to 100.")
+                % {"row": number}
+            )
+            weight = 0
+        cleaned.append({"name": name, "weight": weight})
+    if not errors and sum(row["weight"] for row in cleaned) != 100:
+        errors.append(
+            _("The weights of the review criteria must sum to 100; now they sum to %(sum)d.")
+            % {"sum": sum(row["weight"] for row in cleaned)}
+        )
+    if errors:
+        raise ValidationError({"criteria": errors})
+    return cleaned
+
+
+def _create_criteria(challenge: Challenge, rows: Sequence[dict]) -> None:
+    ReviewCriterion.objects.bulk_create(
+        ReviewCriterion(challenge=challenge, position=n, name=row["name"], weight=row["weight"])
+        for n, row in enumerate(rows)
+    )
 
 
 def _display(challenge: Challenge, name: str, value) -> str:
@@ -458,6 +540,7 @@ def challenge_amend(
     reason: str,
     indicators: Sequence[dict] | None = None,
     annex_files: Sequence[File] = (),
+    criteria: Sequence[dict] | None = None,
 ) -> list[Amendment]:
     """Amend a published challenge: extend its deadlines, clarify its eligibility and reward
     terms, add to the annex. Anything else is locked (a field error naming it). Each change is
@@ -524,6 +607,26 @@ def challenge_amend(
                 )
                 % {"field": _("Target indicators")}
             ]
+    if criteria is not None:
+        current_criteria = [{"name": c.name, "weight": c.weight} for c in challenge.criteria.all()]
+        given_criteria = [
+            {"name": " ".join(str(row.get("name") or "").split()), "weight": row.get("weight")}
+            for row in criteria
+        ]
+        try:
+            changed = [
+                {"name": row["name"], "weight": int(row["weight"])} for row in given_criteria
+            ] != current_criteria
+        except (TypeError, ValueError):
+            changed = True
+        if changed:
+            errors["criteria"] = [
+                _(
+                    "“%(field)s” cannot be changed after publication: the criteria and IP "
+                    "terms are locked. Clarify it in the Q&A instead."
+                )
+                % {"field": _("Review criteria")}
+            ]
     close_on = wanted.get("applications_close_on", challenge.applications_close_on)
     decide_by = wanted.get("decision_by", challenge.decision_by)
     if decide_by < close_on and "decision_by" not in errors:
@@ -585,6 +688,12 @@ def _who_acts(actor: Actor | None, challenge: Challenge, step: Step) -> None:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("This step is taken by a person."))
     if step.who == Who.VETTER:
+        if step.event == "challenge.cosigned" and not challenge_can_vet(
+            actor=actor, challenge=challenge
+        ):
+            raise PermissionDenied(
+                _("Only the CAST staff who vet this challenge co-sign its award.")
+            )
         if not challenge_can_vet(actor=actor, challenge=challenge):
             raise PermissionDenied(
                 _("Only the CAST staff who vet this challenge publish or return it.")
@@ -620,7 +729,7 @@ def challenge_transition(
     user = actor.user if actor is not None else None
     now = timezone.now()
     from_status = challenge.status
-    challenge.status = step.to
+    challenge.status = step.target(challenge)
     if action == Action.SUBMIT:
         challenge.submitted_at = now
     elif action in (Action.PUBLISH, Action.RETURN):
@@ -630,8 +739,18 @@ def challenge_transition(
             challenge.published_at = now
     elif action in (Action.CLOSE, Action.EXPIRE):
         challenge.closed_at = now
+    elif action == Action.AWARD:
+        challenge.awarded_at = now
+    elif action == Action.COSIGN:
+        challenge.cosigned_at = now
+        challenge.cosigned_by = user
+    elif action == Action.COMPLETE:
+        challenge.completed_at = now
     challenge.save()
-    _record(challenge, step.event, user=user, data={"action": action, "from": from_status})
+    if step.event:
+        _record(challenge, step.event, user=user, data={"action": action, "from": from_status})
+    if challenge.status == ChallengeStatus.AWARDED:
+        _open_deals(challenge, user=user)
     label = ACTION_LABELS[Action(action)]
     title = _("%(title)s: %(action)s — now “%(status)s”") % {
         "title": challenge.title,
@@ -639,7 +758,7 @@ def challenge_transition(
         "status": challenge.get_status_display(),
     }
     payload = {"action": action, "from_status": from_status, "note": note}
-    if action == Action.SUBMIT:
+    if action == Action.SUBMIT or challenge.status == ChallengeStatus.COSIGNING:
         _tell_vetters(challenge, title=title)
     else:
         _tell_sponsor(
@@ -1096,3 +1215,488 @@ def challenge_invite(*, challenge_id: int) -> list[Invitation]:
                 url=challenge.get_absolute_url(),
             )
     return created
+
+
+# --- the review panel ----------------------------------------------------------------------
+
+
+def _sponsor_admin(actor: Actor, challenge: Challenge) -> None:
+    if not actor.is_authenticated or challenge.sponsor_id not in actor.admin_organization_ids:
+        raise PermissionDenied(_("Only the sponsor's administrators manage the review panel."))
+
+
+def _panel_open(challenge: Challenge) -> None:
+    if challenge.status not in CHALLENGE_PANEL_OPEN:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The panel is seated after applications close and before the award; now "
+                    "the challenge is “%(status)s”."
+                )
+                % {"status": challenge.get_status_display()}
+            }
+        )
+
+
+def _ensure_criteria(challenge: Challenge) -> list[ReviewCriterion]:
+    criteria = list(challenge.criteria.all())
+    if not criteria:
+        _create_criteria(challenge, default_criteria())
+        criteria = list(challenge.criteria.all())
+    return criteria
+
+
+@transaction.atomic
+def panel_seat(
+    *, actor: Actor, challenge: Challenge, user, name: str = "", affiliation: str = ""
+) -> PanelMember:
+    """The sponsor's administrators seat a platform user on the panel. A member of the
+    sponsoring organization is flagged as an enterprise member."""
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    _sponsor_admin(actor, challenge)
+    _panel_open(challenge)
+    if user is None or not user.is_active:
+        raise ValidationError({"user": _("Choose an active user of the platform.")})
+    if PanelMember.objects.filter(challenge=challenge, user=user).exists():
+        raise ValidationError({"user": _("This user already sits on the panel.")})
+    member_of = actor_for(user=user)
+    name = _clean_text(name or str(user), "name", limit=64)
+    if not affiliation:
+        first = (
+            Organization.objects.filter(pk__in=member_of.organization_ids).order_by("pk").first()
+        )
+        affiliation = first.name if first else ""
+    affiliation = _clean_text(affiliation, "affiliation", required=False, limit=200)
+    member = PanelMember.objects.create(
+        challenge=challenge,
+        user=user,
+        name=name,
+        affiliation=affiliation,
+        is_enterprise_member=challenge.sponsor_id in member_of.organization_ids,
+        seated_by=actor.user,
+    )
+    _ensure_criteria(challenge)
+    notify(
+        users=[user],
+        topic=Notification.Topic.CHALLENGE,
+        title=_("You sit on the review panel of “%(title)s”") % {"title": challenge.title},
+        url=reverse("challenges:review", kwargs={"pk": challenge.pk}),
+    )
+    return member
+
+
+@transaction.atomic
+def panel_unseat(*, actor: Actor, member: PanelMember) -> None:
+    """Before any score: a member who scored stays (the scores are the record)."""
+    challenge = Challenge.objects.select_for_update().get(pk=member.challenge_id)
+    _sponsor_admin(actor, challenge)
+    _panel_open(challenge)
+    if Score.objects.filter(assignment__member=member).exists():
+        raise ValidationError({"member": _("This panel member has scored; they stay seated.")})
+    member.delete()
+
+
+@transaction.atomic
+def panel_assign(
+    *,
+    actor: Actor,
+    challenge: Challenge,
+    member_ids: Sequence[int] | None = None,
+    application_ids: Sequence[int] | None = None,
+) -> int:
+    """Assign applications to panel members; None means all (all to all). Returns how many
+    assignments were added; those that exist stay as they are."""
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    _sponsor_admin(actor, challenge)
+    _panel_open(challenge)
+    members = PanelMember.objects.filter(challenge=challenge)
+    applications = Application.objects.filter(
+        challenge=challenge, status=Application.Status.SUBMITTED
+    )
+    errors = {}
+    if member_ids is not None:
+        members = members.filter(pk__in=member_ids)
+        if len(set(member_ids)) != members.count():
+            errors["members"] = [_("Choose members of this challenge's panel.")]
+    if application_ids is not None:
+        applications = applications.filter(pk__in=application_ids)
+        if len(set(application_ids)) != applications.count():
+            errors["applications"] = [_("Choose live applications to this challenge.")]
+    if errors:
+        raise ValidationError(errors)
+    if not members.exists():
+        raise ValidationError({"members": _("Seat at least one panel member first.")})
+    taken = set(
+        PanelAssignment.objects.filter(member__challenge=challenge).values_list(
+            "member_id", "application_id"
+        )
+    )
+    rows = [
+        PanelAssignment(member=member, application=application)
+        for member in members
+        for application in applications
+        if (member.pk, application.pk) not in taken
+    ]
+    PanelAssignment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _own_assignment(actor: Actor, application: Application) -> PanelAssignment:
+    assignment = (
+        PanelAssignment.objects.select_for_update()
+        .select_related("member", "application__challenge")
+        .filter(member__user_id=actor.user.pk if actor.is_authenticated else None)
+        .filter(application=application)
+        .first()
+    )
+    if assignment is None or actor.via_token:
+        raise PermissionDenied(_("This application is not assigned to you for review."))
+    return assignment
+
+
+def _conflicted(actor: Actor, assignment: PanelAssignment) -> str:
+    """Why the member may not score this application, or ""."""
+    member_organizations = actor_for(user=assignment.member.user).organization_ids
+    if assignment.application.applicant_id in member_organizations:
+        return _("You belong to the applicant organization: you may never score its application.")
+    if assignment.conflict == PanelAssignment.Conflict.DECLARED:
+        return _("You declared a conflict of interest with this application: you may not score it.")
+    return ""
+
+
+@transaction.atomic
+def conflict_declare(
+    *, actor: Actor, application: Application, conflict: bool, note: str = ""
+) -> PanelAssignment:
+    """The panel member declares, for an assigned application, no conflict of interest or a
+    conflict (which removes them from it for good)."""
+    assignment = _own_assignment(actor, application)
+    if assignment.application.challenge.status not in CHALLENGE_PANEL_OPEN:
+        raise ValidationError({"conflict": _("Conflicts are declared before the award.")})
+    if assignment.conflict == PanelAssignment.Conflict.DECLARED:
+        raise ValidationError(
+            {"conflict": _("You declared a conflict with this application; it stands.")}
+        )
+    if not conflict and assignment.application.applicant_id in actor.organization_ids:
+        raise ValidationError(
+            {
+                "conflict": _(
+                    "You belong to the applicant organization: that is a conflict of interest."
+                )
+            }
+        )
+    assignment.conflict = (
+        PanelAssignment.Conflict.DECLARED if conflict else PanelAssignment.Conflict.NONE
+    )
+    assignment.conflict_note = _clean_text(note, "note", required=False, limit=2000)
+    assignment.declared_at = timezone.now()
+    assignment.save()
+    if conflict:
+        assignment.scores.all().delete()
+    return assignment
+
+
+@transaction.atomic
+def scores_submit(
+    *, actor: Actor, application: Application, scores: Sequence[dict]
+) -> PanelAssignment:
+    """A panel member scores every criterion 0–10 with a comment, while the panel reviews;
+    sending again replaces the scores. A conflict (the member's own organization applies,
+    or one declared) refuses with a field error on "conflict"."""
+    assignment = _own_assignment(actor, application)
+    challenge = assignment.application.challenge
+    if challenge.status != ChallengeStatus.REVIEWING:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Scores are given while the panel reviews; now the challenge is “%(status)s”."
+                )
+                % {"status": challenge.get_status_display()}
+            }
+        )
+    why = _conflicted(actor, assignment)
+    if why:
+        raise ValidationError({"conflict": why})
+    if assignment.conflict != PanelAssignment.Conflict.NONE:
+        raise ValidationError(
+            {"conflict": _("Declare first that you have no conflict of interest with it.")}
+        )
+    if assignment.application.status != Application.Status.SUBMITTED:
+        raise ValidationError({"status": _("This application is already decided.")})
+    criteria = {c.pk: c for c in challenge.criteria.all()}
+    errors, rows, seen = [], [], set()
+    for number, row in enumerate(scores, start=1):
+        criterion_id = getattr(row.get("criterion"), "pk", row.get("criterion"))
+        try:
+            criterion_id = int(criterion_id)
+        except (TypeError, ValueError):
+            criterion_id = None
+        if criterion_id not in criteria or criterion_id in seen:
+            errors.append(
+                _("Score row %(row)d: choose one of the challenge's criteria, once.")
+                % {"row": number}
+            )
+            continue
+        seen.add(criterion_id)
+        value = row.get("value")
+        try:
+            value_int = int(value)
+            if str(value).strip() != str(value_int) or not 0 <= value_int <= 10:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(
+                _("Score for “%(criterion)s”: a whole number from 0 to 10.")
+                % {"criterion": criteria[criterion_id].name}
+            )
+            continue
+        comment = str(row.get("comment") or "").replace("\x00", "").strip()
+        if len(comment) > 2000:
+            errors.append(
+                _("Comment for “%(criterion)s”: keep it within 2000 characters.")
+                % {"criterion": criteria[criterion_id].name}
+            )
+            continue
+        rows.append((criterion_id, value_int, comment))
+    missing = [c.name for pk, c in criteria.items() if pk not in seen]
+    if missing:
+        errors.append(
+            _("Score every criterion; missing: %(names)s.") % {"names": "、".join(missing)}
+        )
+    if errors:
+        raise ValidationError({"scores": errors})
+    assignment.scores.all().delete()
+    Score.objects.bulk_create(
+        Score(assignment=assignment, criterion_id=pk, value=value, comment=comment)
+        for pk, value, comment in rows
+    )
+    assignment.scored_at = timezone.now()
+    assignment.save(update_fields=["scored_at"])
+    return assignment
+
+
+# --- declining and the award ---------------------------------------------------------------
+
+
+def _decline(application: Application, *, reason: str, comment: str, user) -> None:
+    application.status = Application.Status.DECLINED
+    application.decline_reason = reason
+    application.decline_comment = comment
+    application.decided_at = timezone.now()
+    application.save()
+    challenge = application.challenge
+    _record(
+        challenge,
+        "application.declined",
+        user=user,
+        organization_id=application.applicant_id,
+        data={"application": application.pk, "reason": reason},
+    )
+    notify_organization(
+        organization=application.applicant,
+        topic=Notification.Topic.CHALLENGE,
+        title=_("Your application to “%(title)s” was not awarded: %(reason)s")
+        % {"title": challenge.title, "reason": DeclineReason(reason).label},
+        body=comment,
+        url=application.get_absolute_url(),
+    )
+    webhook_emit(
+        organization=application.applicant_id,
+        event=WebhookEvent.APPLICATION_UPDATED,
+        payload=_application_payload(application)
+        | {"decline_reason": reason, "decline_comment": comment},
+    )
+
+
+def _clean_reason(reason, comment) -> tuple[str, str]:
+    errors = {}
+    if reason not in DeclineReason.values:
+        errors["decline_reason"] = [_("Choose the reason for declining from the list.")]
+    try:
+        comment = _clean_text(comment, "decline_comment", limit=2000)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return reason, comment
+
+
+def _decider(actor: Actor, challenge: Challenge) -> None:
+    if not challenge_is_sponsor(actor=actor, challenge=challenge):
+        raise PermissionDenied(_("Only the sponsor decides the applications."))
+    if challenge.status != ChallengeStatus.REVIEWING:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Applications are decided while the panel reviews; now the challenge is "
+                    "“%(status)s”."
+                )
+                % {"status": challenge.get_status_display()}
+            }
+        )
+
+
+@transaction.atomic
+def application_decline(
+    *, actor: Actor, application: Application, reason: str, comment: str
+) -> Application:
+    """The sponsor declines an application with a coded reason and a comment; the applicant
+    is told why (notification, e-mail, webhook)."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("challenge", "applicant")
+        .get(pk=application.pk)
+    )
+    _decider(actor, application.challenge)
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError({"status": _("This application is already decided.")})
+    reason, comment = _clean_reason(reason, comment)
+    _decline(application, reason=reason, comment=comment, user=actor.user)
+    return application
+
+
+@transaction.atomic
+def challenge_award(
+    *,
+    actor: Actor,
+    challenge: Challenge,
+    winners: Sequence[int],
+    declines: dict | None = None,
+    decline_reason: str = "",
+    decline_comment: str = "",
+) -> Challenge:
+    """The sponsor awards up to max_winners scored applications. Every other live one is
+    declined with a reason: per application in `declines` ({id: (reason, comment)}), or all
+    the rest with `decline_reason` and `decline_comment`. Without a reason for each, nothing
+    is awarded. An enterprise's award opens a deal per winner at once; a government list's
+    waits for the CAST co-signature (challenge.cosigned), and the deals open then."""
+    challenge = Challenge.objects.select_for_update().select_related("sponsor").get(pk=challenge.pk)
+    _decider(actor, challenge)
+    live = {
+        a.pk: a
+        for a in Application.objects.filter(
+            challenge=challenge, status=Application.Status.SUBMITTED
+        ).select_related("applicant", "challenge")
+    }
+    scored = set(
+        Score.objects.filter(assignment__application_id__in=live).values_list(
+            "assignment__application_id", flat=True
+        )
+    )
+    errors: dict[str, list] = {}
+    winners = list(dict.fromkeys(winners))
+    if not winners:
+        errors["winners"] = [_("Choose at least one winner.")]
+    elif len(winners) > challenge.max_winners:
+        errors["winners"] = [
+            _("At most %(count)d winner(s) for this challenge; you chose %(chosen)d.")
+            % {"count": challenge.max_winners, "chosen": len(winners)}
+        ]
+    elif any(pk not in live for pk in winners):
+        errors["winners"] = [_("Choose winners among this challenge's live applications.")]
+    elif any(pk not in scored for pk in winners):
+        errors["winners"] = [_("Choose winners among the applications the panel has scored.")]
+    declines = dict(declines or {})
+    rest = [pk for pk in live if pk not in winners]
+    plan = {}
+    for pk in rest:
+        given = declines.get(pk)
+        reason, comment = given if given else (decline_reason, decline_comment)
+        if not reason and not comment:
+            errors.setdefault("decline_reason", []).append(
+                _("Application %(label)s: give the reason it is not awarded.")
+                % {"label": live[pk].applicant.name}
+            )
+            continue
+        try:
+            plan[pk] = _clean_reason(reason, comment)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if any(pk in declines for pk in winners):
+        errors.setdefault("decline_reason", []).append(_("A winner is not declined."))
+    if errors:
+        raise ValidationError(errors)
+    user = actor.user
+    for pk, (reason, comment) in plan.items():
+        _decline(live[pk], reason=reason, comment=comment, user=user)
+    now = timezone.now()
+    for pk in winners:
+        application = live[pk]
+        application.status = Application.Status.AWARDED
+        application.decided_at = now
+        application.save()
+        _record(
+            challenge,
+            "application.awarded",
+            user=user,
+            organization_id=application.applicant_id,
+            data={"application": application.pk},
+        )
+        body = (
+            _("The award awaits the CAST co-signature; the deal opens then.")
+            if challenge.government_list
+            else _("A deal with the sponsor is open; plan the contract there.")
+        )
+        notify_organization(
+            organization=application.applicant,
+            topic=Notification.Topic.CHALLENGE,
+            title=_("Your application to “%(title)s” is awarded") % {"title": challenge.title},
+            body=body,
+            url=application.get_absolute_url(),
+        )
+        webhook_emit(
+            organization=application.applicant_id,
+            event=WebhookEvent.APPLICATION_UPDATED,
+            payload=_application_payload(application),
+        )
+    return challenge_transition(actor=actor, challenge=challenge, action=Action.AWARD)
+
+
+def _open_deals(challenge: Challenge, *, user) -> list:
+    """One deal per winner, with the winner's milestones planned. Safe to run twice."""
+    opened = []
+    winners = (
+        Application.objects.select_for_update()
+        .filter(challenge=challenge, status=Application.Status.AWARDED, deal__isnull=True)
+        .select_related("applicant")
+        .prefetch_related("milestones")
+    )
+    for application in winners:
+        deal = deal_open_for_program(
+            origin=Deal.Origin.CHALLENGE,
+            demand_party=challenge.sponsor,
+            supply_party=application.applicant,
+            title=_("Challenge: %(title)s") % {"title": challenge.title},
+            region_id=challenge.region_id,
+            need=challenge.need,
+            field_id=challenge.field_id,
+            milestones=[
+                {
+                    "title": m.title,
+                    "due_on": m.due_on,
+                    "acceptance_criteria": m.deliverable,
+                }
+                for m in application.milestones.all()
+            ],
+            user=user,
+            opened_by_organization_id=challenge.sponsor_id,
+        )
+        application.deal = deal
+        application.save(update_fields=["deal"])
+        opened.append(deal)
+    return opened
+
+
+def challenge_complete_for_deal(*, deal_id: int) -> Challenge | None:
+    """A winner's deal completed: the challenge completes once every winner's deal has."""
+    application = (
+        Application.objects.filter(deal_id=deal_id, status=Application.Status.AWARDED)
+        .select_related("challenge")
+        .first()
+    )
+    if application is None or application.challenge.status != ChallengeStatus.AWARDED:
+        return None
+    challenge = application.challenge
+    if step_for(challenge.status, Action.COMPLETE).checks[0](challenge):
+        return None
+    return challenge_transition(actor=None, challenge=challenge, action=Action.COMPLETE)

@@ -30,6 +30,10 @@ class Action(StrEnum):
     CLOSE = "close"
     EXPIRE = "expire"
     CANCEL = "cancel"
+    START_REVIEW = "start_review"
+    AWARD = "award"
+    COSIGN = "cosign"
+    COMPLETE = "complete"
 
 
 ACTION_LABELS = {
@@ -39,7 +43,13 @@ ACTION_LABELS = {
     Action.CLOSE: gettext_lazy("Close applications"),
     Action.EXPIRE: gettext_lazy("Close applications at the deadline"),
     Action.CANCEL: gettext_lazy("Cancel the challenge"),
+    Action.START_REVIEW: gettext_lazy("Start the panel's review"),
+    Action.AWARD: gettext_lazy("Award the challenge"),
+    Action.COSIGN: gettext_lazy("Co-sign the award"),
+    Action.COMPLETE: gettext_lazy("Complete the challenge"),
 }
+# Steps with their own form (the award's winners and reasons): not offered as a bare button.
+FORM_ACTIONS = frozenset({Action.AWARD})
 
 
 def _complete(challenge: Challenge) -> dict:
@@ -63,13 +73,49 @@ def _deadline_passed(challenge: Challenge) -> dict:
     return {}
 
 
+def _panel_seated(challenge: Challenge) -> dict:
+    if not challenge.panel.exists():
+        return {"panel": _("Seat at least one panel member first.")}
+    if not challenge.applications.filter(status="submitted").exists():
+        return {"status": _("There is no application to review.")}
+    return {}
+
+
+def _decided(challenge: Challenge) -> dict:
+    """The award: at least one winner, and no application left without a decision (every
+    one not awarded is declined with a reason)."""
+    errors = {}
+    if not challenge.applications.filter(status="awarded").exists():
+        errors["winners"] = _("Choose at least one winner.")
+    undecided = challenge.applications.filter(status="submitted").count()
+    if undecided:
+        errors["decline_reason"] = _(
+            "%(count)d application(s) have neither been awarded nor declined with a reason."
+        ) % {"count": undecided}
+    return errors
+
+
+def _deals_completed(challenge: Challenge) -> dict:
+    winners = challenge.applications.filter(status="awarded")
+    if not winners.exists() or winners.exclude(deal__stage="completed").exists():
+        return {"status": _("Every winner's deal must be completed first.")}
+    return {}
+
+
 @dataclass(frozen=True)
 class Step:
     to: str
     who: Who
-    event: str
+    event: str  # the outcome recorded; "" records none (no outcome name for it yet)
     checks: tuple = ()
     needs_note: bool = False
+    # Where a government list goes instead (the award waits for the CAST co-signature).
+    government_to: str | None = None
+
+    def target(self, challenge: Challenge) -> str:
+        if challenge.government_list and self.government_to:
+            return self.government_to
+        return self.to
 
 
 S = ChallengeStatus
@@ -95,6 +141,19 @@ TRANSITIONS: dict[tuple[str, Action], Step] = {
     # Applicants relied on an open challenge: cancelling it says why.
     (S.PUBLISHED, Action.CANCEL): Step(
         S.CANCELLED, Who.SPONSOR, "challenge.cancelled", needs_note=True
+    ),
+    (S.CLOSED, Action.START_REVIEW): Step(S.REVIEWING, Who.SPONSOR, "", checks=(_panel_seated,)),
+    # challenges.services.challenge_award decides the applications, then takes this step.
+    (S.REVIEWING, Action.AWARD): Step(
+        S.AWARDED,
+        Who.SPONSOR,
+        "challenge.awarded",
+        checks=(_decided,),
+        government_to=S.COSIGNING,
+    ),
+    (S.COSIGNING, Action.COSIGN): Step(S.AWARDED, Who.VETTER, "challenge.cosigned"),
+    (S.AWARDED, Action.COMPLETE): Step(
+        S.COMPLETED, Who.SYSTEM, "challenge.completed", checks=(_deals_completed,)
     ),
 }
 

@@ -1,6 +1,7 @@
 """The challenge pages: thin, they shape input and call challenges.services."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -15,26 +16,37 @@ from challenges.forms import (
     AnswerForm,
     ApplicationForm,
     ChallengeForm,
+    ConflictForm,
     IndicatorFormSet,
     MilestoneFormSet,
     QuestionForm,
+    SeatForm,
     TransitionForm,
+    criteria_rows,
+    criteria_text,
     formset_rows,
 )
 from challenges.models import (
     CHALLENGE_EDITABLE,
+    CHALLENGE_PANEL_OPEN,
+    Application,
     ApplicationMilestone,
     ChallengeAnnex,
     ChallengeIndicator,
     ChallengeStatus,
+    DeclineReason,
+    PanelAssignment,
+    PanelMember,
     Question,
 )
 from challenges.permissions import (
     can_sponsor,
     challenge_can_vet,
     challenge_is_sponsor,
+    challenge_is_sponsor_admin,
     challenge_sees_annex,
     challenge_sees_applications,
+    challenge_sees_ranking,
     challenge_sees_sponsor,
     sponsor_label,
 )
@@ -42,14 +54,20 @@ from challenges.selectors import (
     application_get,
     application_list_for,
     application_list_own,
+    application_ranking,
     challenge_get,
     challenge_list_public,
     challenge_list_sponsored,
     challenge_vetting_queue,
     nda_accepted,
+    organization_figures,
+    panel_list,
+    panel_member_of,
     question_list_visible,
+    review_assignments,
+    staffed_office_regions,
 )
-from challenges.transitions import ACTION_LABELS, Action, Who, step_for
+from challenges.transitions import ACTION_LABELS, FORM_ACTIONS, Action, Who, step_for
 from core.ids import parse_id
 from core.uploads import upload_private_response
 from core.web import add_service_errors, error_text
@@ -73,8 +91,10 @@ def _own(actor, *, sponsoring=False) -> Organization | None:
     return None
 
 
-def _decorate(challenge, actor):
-    challenge.sponsor_shown = challenge_sees_sponsor(actor=actor, challenge=challenge)
+def _decorate(challenge, actor, staffed_region_ids=None):
+    challenge.sponsor_shown = challenge_sees_sponsor(
+        actor=actor, challenge=challenge, staffed_region_ids=staffed_region_ids
+    )
     challenge.sponsor_text = (
         challenge.sponsor.name if challenge.sponsor_shown else sponsor_label(challenge)
     )
@@ -91,8 +111,10 @@ def challenge_list(request):
     page = Paginator(
         challenge_list_public(field_id=field_id, region_id=region_id, status=status), 20
     ).get_page(request.GET.get("page"))
+    # Who vets the hidden government lists: the staffed offices read once for the page.
+    staffed = staffed_office_regions(page.object_list) if request.actor.is_staff_reviewer else None
     for challenge in page:
-        _decorate(challenge, request.actor)
+        _decorate(challenge, request.actor, staffed)
     return render(
         request,
         "challenges/challenge_list.html",
@@ -114,7 +136,7 @@ def _actions(actor, challenge):
     rows = []
     for action in Action:
         step = step_for(challenge.status, action)
-        if step is None or step.who == Who.SYSTEM:
+        if step is None or step.who == Who.SYSTEM or action in FORM_ACTIONS:
             continue
         if step.who == Who.SPONSOR and not challenge_is_sponsor(actor=actor, challenge=challenge):
             continue
@@ -152,8 +174,28 @@ def _detail(request, challenge, *, status=200, **bound):
         "transition_error": bound.get("transition_error"),
         "can_apply": actor.is_authenticated and _own(actor) is not None,
         "show_need": challenge.need_id and challenge.sponsor_shown,
+        "is_panel": panel_member_of(actor=actor, challenge=challenge) is not None,
+        "sees_ranking": challenge_sees_ranking(actor=actor, challenge=challenge),
+        "figures": _figures(challenge),
     }
     return render(request, "challenges/challenge_detail.html", context, status=status)
+
+
+def _figures(challenge):
+    """The sponsor's (when it may be named) and the winners' public figures."""
+    winners = list(
+        challenge.applications.filter(status=Application.Status.AWARDED).select_related("applicant")
+    )
+    ids = [a.applicant_id for a in winners]
+    if challenge.sponsor_shown:
+        ids.append(challenge.sponsor_id)
+    figures = organization_figures(organization_ids=ids)
+    return {
+        "sponsor": figures[challenge.sponsor_id]["as_sponsor"] if challenge.sponsor_shown else None,
+        "winners": [
+            {"name": a.applicant.name, **figures[a.applicant_id]["as_applicant"]} for a in winners
+        ],
+    }
 
 
 def challenge_detail(request, pk):
@@ -190,6 +232,7 @@ def challenge_create(request):
                     data={**form.cleaned_data, "need": initial.get("need")},
                     indicators=_indicator_rows(formset),
                     annex_files=[form.cleaned_data["annex"]] if form.cleaned_data["annex"] else [],
+                    criteria=_criteria(form),
                 )
             except ValidationError as error:
                 _bind(form, formset, error)
@@ -198,7 +241,9 @@ def challenge_create(request):
                 return redirect(challenge)
         status = 400
     else:
-        form = ChallengeForm(initial=initial)
+        form = ChallengeForm(
+            initial={**initial, "criteria": criteria_text(services.default_criteria())}
+        )
         formset = IndicatorFormSet(queryset=none, prefix="indicators")
         status = 200
     return render(
@@ -207,6 +252,12 @@ def challenge_create(request):
         {"form": form, "formset": formset, "sponsor": sponsor, "need": initial.get("need")},
         status=status,
     )
+
+
+def _criteria(form):
+    """The criteria typed in the form; blank keeps those set."""
+    text = form.cleaned_data.get("criteria", "")
+    return criteria_rows(text) if text.strip() else None
 
 
 def _bind(form, formset, error):
@@ -248,6 +299,7 @@ def challenge_edit(request, pk):
                         reason=form.cleaned_data["reason"],
                         indicators=_indicator_rows(formset),
                         annex_files=files,
+                        criteria=_criteria(form),
                     )
                 else:
                     services.challenge_save(
@@ -256,6 +308,7 @@ def challenge_edit(request, pk):
                         data={**form.cleaned_data, "need": challenge.need},
                         indicators=_indicator_rows(formset),
                         annex_files=files,
+                        criteria=_criteria(form),
                     )
             except ValidationError as error:
                 _bind(form, formset, error)
@@ -266,7 +319,10 @@ def challenge_edit(request, pk):
                 return redirect(challenge)
         status = 400
     else:
-        form = form_class(instance=challenge)
+        form = form_class(
+            instance=challenge,
+            initial={"criteria": criteria_text(challenge.criteria.values("name", "weight"))},
+        )
         formset = IndicatorFormSet(queryset=queryset, prefix="indicators")
     return render(
         request,
@@ -441,6 +497,10 @@ def application_detail(request, pk):
             "challenge": application.challenge,
             "milestones": application.milestones.select_related("covers_indicator"),
             "is_applicant": application.applicant_id in request.actor.organization_ids,
+            "can_decline": application.status == Application.Status.SUBMITTED
+            and application.challenge.status == ChallengeStatus.REVIEWING
+            and challenge_is_sponsor(actor=request.actor, challenge=application.challenge),
+            "reasons": DeclineReason.choices,
         },
     )
 
@@ -489,3 +549,225 @@ def vetting_queue(request):
     for challenge in challenges:
         _decorate(challenge, request.actor)
     return render(request, "challenges/vetting_queue.html", {"challenges": challenges})
+
+
+# --- the review panel and the award --------------------------------------------------------
+
+
+@login_required
+def panel(request, pk):
+    """The sponsor's panel page: seat members, assign all to all, see the ranking. The vetting
+    staff read it too."""
+    actor = request.actor
+    challenge = challenge_get(actor=actor, pk=pk)
+    if not challenge_sees_ranking(actor=actor, challenge=challenge):
+        raise Http404
+    _decorate(challenge, actor)
+    is_admin = challenge_is_sponsor_admin(actor=actor, challenge=challenge)
+    form = SeatForm()
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            raise Http404
+        try:
+            if request.POST.get("assign_all"):
+                added = services.panel_assign(actor=actor, challenge=challenge)
+                messages.success(request, _("%(count)d assignment(s) added.") % {"count": added})
+                return redirect("challenges:panel", pk=challenge.pk)
+            if request.POST.get("unseat"):
+                member = get_object_or_404(
+                    PanelMember, pk=parse_id(request.POST["unseat"]), challenge=challenge
+                )
+                services.panel_unseat(actor=actor, member=member)
+                messages.success(request, _("Panel member removed."))
+                return redirect("challenges:panel", pk=challenge.pk)
+            form = SeatForm(request.POST)
+            if form.is_valid():
+                user = (
+                    get_user_model()
+                    .objects.filter(username=form.cleaned_data["username"], is_active=True)
+                    .first()
+                )
+                if user is None:
+                    raise ValidationError({"username": _("No active user with this username.")})
+                services.panel_seat(
+                    actor=actor,
+                    challenge=challenge,
+                    user=user,
+                    name=form.cleaned_data["name"],
+                    affiliation=form.cleaned_data["affiliation"],
+                )
+                messages.success(request, _("Panel member seated."))
+                return redirect("challenges:panel", pk=challenge.pk)
+        except (ValidationError, PermissionDenied) as error:
+            if isinstance(error, PermissionDenied):
+                error = ValidationError(str(error))
+            if "user" in getattr(error, "message_dict", {}):
+                error = ValidationError({"username": error.message_dict["user"]})
+            add_service_errors(form, error)
+        status = 400
+    members = list(panel_list(challenge=challenge).prefetch_related("assignments"))
+    return render(
+        request,
+        "challenges/panel.html",
+        {
+            "challenge": challenge,
+            "members": members,
+            "form": form,
+            "is_admin": is_admin,
+            "panel_open": challenge.status in CHALLENGE_PANEL_OPEN,
+            "criteria": challenge.criteria.all(),
+            "ranking": application_ranking(challenge=challenge),
+        },
+        status=status,
+    )
+
+
+@login_required
+def review(request, pk):
+    """The panel member's page: declare conflicts and score the assigned applications; in
+    blind review only anonymous labels."""
+    actor = request.actor
+    challenge = challenge_get(actor=actor, pk=pk)
+    if panel_member_of(actor=actor, challenge=challenge) is None:
+        raise Http404
+    return _review_page(request, challenge)
+
+
+def _review_page(request, challenge, *, status=200, errors=None):
+    return render(
+        request,
+        "challenges/review.html",
+        {
+            "challenge": challenge,
+            "assignments": review_assignments(actor=request.actor, challenge=challenge),
+            "criteria": list(challenge.criteria.all()),
+            "errors": errors or {},
+            "conflict_form": ConflictForm(),
+            "reviewing": challenge.status == ChallengeStatus.REVIEWING,
+        },
+        status=status,
+    )
+
+
+def _assigned(request, pk) -> PanelAssignment:
+    assignment = (
+        PanelAssignment.objects.filter(application_id=pk, member__user_id=request.user.pk)
+        .select_related("application__challenge")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+@login_required
+@require_POST
+def conflict_declare(request, pk):
+    assignment = _assigned(request, pk)
+    challenge = assignment.application.challenge
+    form = ConflictForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"conflict": _("Say whether you have a conflict of interest.")})
+        services.conflict_declare(
+            actor=request.actor,
+            application=assignment.application,
+            conflict=form.cleaned_data["conflict"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        return _review_page(
+            request, challenge, status=400, errors={assignment.application_id: error_text(error)}
+        )
+    messages.success(request, _("Declaration recorded."))
+    return redirect("challenges:review", pk=challenge.pk)
+
+
+@login_required
+@require_POST
+def score(request, pk):
+    assignment = _assigned(request, pk)
+    challenge = assignment.application.challenge
+    rows = [
+        {
+            "criterion": criterion.pk,
+            "value": request.POST.get(f"score_{criterion.pk}", "").strip(),
+            "comment": request.POST.get(f"comment_{criterion.pk}", ""),
+        }
+        for criterion in challenge.criteria.all()
+    ]
+    try:
+        services.scores_submit(actor=request.actor, application=assignment.application, scores=rows)
+    except (ValidationError, PermissionDenied) as error:
+        return _review_page(
+            request, challenge, status=400, errors={assignment.application_id: error_text(error)}
+        )
+    messages.success(request, _("Scores saved."))
+    return redirect("challenges:review", pk=challenge.pk)
+
+
+@login_required
+def award(request, pk):
+    """The sponsor's award form: winners, and a coded reason with a comment for every other
+    application (or one for all the rest)."""
+    actor = request.actor
+    challenge = challenge_get(actor=actor, pk=pk)
+    if not challenge_is_sponsor(actor=actor, challenge=challenge):
+        raise Http404
+    _decorate(challenge, actor)
+    errors, status = {}, 200
+    if request.method == "POST":
+        winners = [parse_id(v) for v in request.POST.getlist("winners")]
+        declines = {}
+        for application in challenge.applications.filter(status=Application.Status.SUBMITTED):
+            reason = request.POST.get(f"reason_{application.pk}", "")
+            comment = request.POST.get(f"comment_{application.pk}", "")
+            if reason or comment.strip():
+                declines[application.pk] = (reason, comment)
+        try:
+            services.challenge_award(
+                actor=actor,
+                challenge=challenge,
+                winners=[w for w in winners if w],
+                declines=declines,
+                decline_reason=request.POST.get("decline_reason", ""),
+                decline_comment=request.POST.get("decline_comment", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            errors = getattr(error, "message_dict", {"__all__": [str(error)]})
+            status = 400
+        else:
+            messages.success(request, _("Awarded."))
+            return redirect(challenge)
+    return render(
+        request,
+        "challenges/award.html",
+        {
+            "challenge": challenge,
+            "ranking": application_ranking(challenge=challenge),
+            "reasons": DeclineReason.choices,
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else {},
+            "can_award": challenge.status == ChallengeStatus.REVIEWING,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def application_decline(request, pk):
+    application = application_get(actor=request.actor, pk=pk)
+    try:
+        services.application_decline(
+            actor=request.actor,
+            application=application,
+            reason=request.POST.get("reason", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("Application declined; the applicant is told why."))
+    return redirect("challenges:award", pk=application.challenge_id)

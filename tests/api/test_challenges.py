@@ -329,3 +329,223 @@ def test_bad_input_is_named_by_field_in_the_requests_language(client, world, key
     refused(
         call(client, "post", APPLICATIONS, keys.rival, dict(wrong, challenge=10**12)), "challenge"
     )
+
+
+# --- the second slice: panel, blind review, conflicts, scores, award ----------------------
+
+
+def _closed_with_two(world):
+    from tests.challenges.test_review import closed_with_two
+
+    return closed_with_two(world)
+
+
+def _expert(name="expert"):
+    from organizations.models import Organization
+    from tests.factories import OrganizationFactory, member_of
+
+    lab = OrganizationFactory(name=f"中科院{name}", kind=Organization.Kind.INSTITUTION)
+    return member_of(lab, username=name)
+
+
+def test_the_panel_review_and_award_through_the_api(client, world, keys):
+    from deals.models import Deal
+
+    services.challenge_save(
+        actor=act(world.sponsor_user),
+        challenge=world.challenge,
+        data=challenge_data(blind_review=True),
+        indicators=INDICATORS,
+    )
+    challenge, first, second = _closed_with_two(world)
+    url = f"{CHALLENGES}{challenge.pk}/"
+    expert = _expert()
+    client.force_login(world.sponsor_user)
+    seated = call(client, "post", f"{url}panel/", data={"user": expert.pk})
+    assert seated.status_code == 201, seated.json()
+    assert seated.json()["is_enterprise_member"] is False
+    own = call(client, "post", f"{url}panel/", data={"user": world.sponsor_member.pk})
+    assert own.json()["is_enterprise_member"] is True
+    assert call(client, "post", f"{url}assign/", data={}).json() == {"added": 4}
+    assert call(client, "post", f"{url}start-review/").json()["status"] == "reviewing"
+    detail = call(client, "get", url).json()
+    assert detail["blind_review"] is True
+    assert [c["weight"] for c in detail["criteria"]] == [25, 25, 25, 25]
+
+    # The expert's view: anonymous labels, no applicant, no team.
+    client.force_login(expert)
+    rows = call(client, "get", f"{url}review/").json()["results"]
+    assert [row["label"] for row in rows] == ["申请 A", "申请 B"]
+    assert all(row["applicant"] is None and row["team"] == "" for row in rows)
+    text = str(rows)
+    assert world.rival.name not in text and world.other.name not in text
+    criteria = [c["id"] for c in detail["criteria"]]
+    for application, value in ((first, 9), (second, 4)):
+        declared = call(
+            client,
+            "post",
+            f"{url}conflict/",
+            data={"application": application.pk, "conflict": False},
+        )
+        assert declared.status_code == 200, declared.json()
+        scored = call(
+            client,
+            "post",
+            f"{url}scores/",
+            data={
+                "application": application.pk,
+                "scores": [{"criterion": c, "value": value, "comment": "好"} for c in criteria],
+            },
+        )
+        assert scored.status_code == 200, scored.json()
+        assert [s["value"] for s in scored.json()["scores"]] == [value] * 4
+    # Out of range: named.
+    bad = call(
+        client,
+        "post",
+        f"{url}scores/",
+        data={"application": first.pk, "scores": [{"criterion": criteria[0], "value": 11}]},
+    )
+    assert bad.status_code == 400 and "scores" in bad.json()["fields"]
+    # The expert is no sponsor: no ranking.
+    assert call(client, "get", f"{url}ranking/").status_code == 404
+
+    client.force_login(world.sponsor_user)
+    ranking = call(client, "get", f"{url}ranking/").json()["results"]
+    assert [row["application"] for row in ranking] == [first.pk, second.pk]
+    assert ranking[0]["mean"] == 9.0
+    too_many = call(
+        client, "post", f"{url}award/", data={"winners": [first.pk, second.pk, 10**6, 10**7]}
+    )
+    assert too_many.status_code == 400 and "winners" in too_many.json()["fields"]
+    no_reason = call(client, "post", f"{url}award/", data={"winners": [first.pk]})
+    assert no_reason.status_code == 400 and "decline_reason" in no_reason.json()["fields"]
+    bad_reason = call(
+        client,
+        "post",
+        f"{url}award/",
+        data={"winners": [first.pk], "declines": [{"application": second.pk, "reason": "x"}]},
+    )
+    assert bad_reason.status_code == 400
+    awarded = call(
+        client,
+        "post",
+        f"{url}award/",
+        data={
+            "winners": [first.pk],
+            "declines": [
+                {"application": second.pk, "reason": "infeasible", "comment": "路线不可行"}
+            ],
+        },
+    )
+    assert awarded.status_code == 200, awarded.json()
+    assert awarded.json()["status"] == "awarded"
+    deal = Deal.objects.get()
+    assert deal.milestones.count() == first.milestones.count()
+    # The declined applicant reads its reason.
+    mine = call(client, "get", f"{APPLICATIONS}{second.pk}/", keys.other).json()
+    assert mine["status"] == "declined" and mine["decline_reason"] == "infeasible"
+    assert mine["decline_comment"] == "路线不可行"
+    won = call(client, "get", f"{APPLICATIONS}{first.pk}/", keys.rival).json()
+    assert won["deal"] == deal.pk
+    figures = call(client, "get", f"{url}figures/").json()
+    assert figures["sponsor"]["as_sponsor"]["applications"] == 2
+    assert figures["winners"][0]["organization"]["id"] == world.rival.pk
+    assert figures["winners"][0]["as_applicant"]["award_rate"] == 1.0
+
+
+def test_a_strangers_token_sees_no_panel_data(client, world, keys):
+    challenge, first, second = _closed_with_two(world)
+    url = f"{CHALLENGES}{challenge.pk}/"
+    services.panel_seat(actor=act(world.sponsor_user), challenge=challenge, user=_expert())
+    for key in (keys.rival, keys.other, keys.far_office):
+        assert call(client, "get", f"{url}panel/", key).status_code == 404
+        assert call(client, "get", f"{url}ranking/", key).status_code == 404
+        assert call(client, "get", f"{url}review/", key).status_code == 404
+        seat = call(client, "post", f"{url}panel/", key, {"user": world.other_user.pk})
+        assert seat.status_code in (403, 404)
+    # The vetting office reads the panel; the sponsor's token too.
+    assert call(client, "get", f"{url}panel/", keys.office).json()["count"] == 1
+    assert call(client, "get", f"{url}panel/", keys.sponsor).json()["count"] == 1
+    # Anonymous: nothing.
+    assert call(client, "get", f"{url}panel/").status_code in (401, 403)
+
+
+def test_bad_input_on_the_new_endpoints(client, world, keys):
+    weights = body(criteria=[{"name": "方案", "weight": 60}, {"name": "团队", "weight": 30}])
+    response = call(client, "post", CHALLENGES, keys.sponsor, weights, HTTP_ACCEPT_LANGUAGE="en")
+    assert "sum to 100" in refused(response, "criteria")
+    zero = body(criteria=[{"name": "方案", "weight": 0}])
+    refused(call(client, "post", CHALLENGES, keys.sponsor, zero), "criteria")
+    created = call(
+        client,
+        "post",
+        CHALLENGES,
+        keys.sponsor,
+        body(criteria=[{"name": "方案", "weight": 60}, {"name": "团队", "weight": 40}]),
+    )
+    assert [c["weight"] for c in created.json()["criteria"]] == [60, 40]
+    challenge = publish(world)
+    locked = call(
+        client,
+        "post",
+        f"{CHALLENGES}{challenge.pk}/amend/",
+        keys.sponsor,
+        {"criteria": [{"name": "方案", "weight": 100}], "blind_review": True, "reason": "调整"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "cannot be changed after publication" in refused(locked, "criteria")
+    assert "cannot be changed after publication" in refused(locked, "blind_review")
+    client.force_login(world.sponsor_user)
+    url = f"{CHALLENGES}{challenge.pk}/"
+    # Open, not closed: the panel waits.
+    refused(call(client, "post", f"{url}panel/", data={"user": world.other_user.pk}), "status")
+    refused(call(client, "post", f"{url}panel/", data={"user": 10**12}), "user")
+    refused(call(client, "post", f"{url}assign/", data={"members": ["x"]}), "members")
+    declined = call(
+        client, "post", f"{APPLICATIONS}{apply(world).pk}/decline/", data={"reason": "budget"}
+    )
+    refused(declined, "comment")
+
+
+def test_the_list_reads_the_vetting_offices_once_for_government_lists(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import (
+        HANGZHOU,
+        ZHEJIANG,
+        OrganizationFactory,
+        cast_staff,
+        member_of,
+        region,
+    )
+
+    province_staff = cast_staff(ZHEJIANG, username="zj-staff")
+
+    def government_list(number):
+        office = OrganizationFactory(
+            kind="cast_office", region=region(HANGZHOU), name=f"科协{number}"
+        )
+        admin = member_of(office, username=f"office-{number}")
+        c = services.challenge_save(
+            actor=act(admin),
+            sponsor=office,
+            data=challenge_data(hide_sponsor=True, title=f"政府榜单{number}"),
+            indicators=INDICATORS,
+        )
+        services.challenge_transition(actor=act(admin), challenge=c, action="submit")
+        services.challenge_transition(actor=act(province_staff), challenge=c, action="publish")
+
+    government_list(1)
+    client.force_login(province_staff)
+    call(client, "get", CHALLENGES)
+    with CaptureQueriesContext(connection) as one:
+        rows = call(client, "get", CHALLENGES).json()["results"]
+    assert rows[0]["sponsor"]["name"] == "科协1"
+    for number in (2, 3, 4):
+        government_list(number)
+    with CaptureQueriesContext(connection) as four:
+        rows = call(client, "get", CHALLENGES).json()["results"]
+    assert {row["sponsor"]["name"] for row in rows} == {"科协1", "科协2", "科协3", "科协4"}
+    assert len(four) == len(one), "\n".join(q["sql"][:200] for q in four.captured_queries)
