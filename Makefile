@@ -18,6 +18,8 @@ run: install ## migrate, load the demo data and serve http://127.0.0.1:8000 on t
 	$(BIN)/python manage.py load_demo_demand_analyses
 	$(BIN)/python manage.py load_demo_evaluations
 	$(BIN)/python manage.py load_demo_challenges
+	$(BIN)/python manage.py load_demo_roadshows
+	$(BIN)/python manage.py load_demo_service_teams
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install deps test-sqlite test-postgres test-api-contract ## the whole suite: SQLite with the browser, then PostgreSQL + Redis, then the API contract

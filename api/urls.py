@@ -13,6 +13,8 @@ import api.managers
 import api.matches
 import api.notifications
 import api.orders
+import api.roadshows
+import api.service_teams
 import api.statistics
 import api.subscriptions
 import api.webhooks
@@ -42,6 +44,20 @@ router.register(
 )
 router.register("statistics", api.statistics.StatisticsViewSet, basename="statistics")
 router.register("deals", api.deals.DealViewSet, basename="deal")
+router.register("roadshows", api.roadshows.RoadshowViewSet, basename="roadshow")
+router.register("roadshow-pitches", api.roadshows.RoadshowPitchViewSet, basename="roadshow-pitch")
+router.register(
+    "roadshow-registrations",
+    api.roadshows.RoadshowRegistrationViewSet,
+    basename="roadshow-registration",
+)
+router.register(
+    "roadshow-meetings", api.roadshows.RoadshowMeetingViewSet, basename="roadshow-meeting"
+)
+router.register("roadshow-intents", api.roadshows.RoadshowIntentViewSet, basename="roadshow-intent")
+router.register("missions", api.service_teams.MissionViewSet, basename="mission")
+router.register("pilot-cities", api.service_teams.PilotCityViewSet, basename="pilot-city")
+router.register("service-teams", api.service_teams.ServiceTeamViewSet, basename="service-team")
 router.register("quote-requests", api.orders.QuoteRequestViewSet, basename="quote-request")
 router.register("orders", api.orders.OrderViewSet, basename="order")
 router.register("vouchers", api.orders.VoucherViewSet, basename="voucher")

@@ -87,6 +87,8 @@ def make_rows(count=3):
         _evaluation_rows(number)
         _demand_analysis_rows(number)
         _challenge_rows(need, number)
+        _roadshow_rows(achievement, number)
+        _service_team_rows(need, number)
 
 
 def _challenge_rows(need, number):
@@ -116,7 +118,7 @@ def _challenge_rows(need, number):
     applicant = OrganizationFactory(name=f"揭榜单位{number}")
     Question.objects.create(challenge=challenge, organization=applicant, text="问题")
     Invitation.objects.create(challenge=challenge, organization=applicant, reason="相近")
-    Application.objects.create(
+    application = Application.objects.create(
         challenge=challenge,
         applicant=applicant,
         approach="方案",
@@ -125,6 +127,110 @@ def _challenge_rows(need, number):
         evidence="证明",
         coi_declared=True,
         originality_declared=True,
+    )
+    from challenges.models import PanelAssignment, PanelMember, ReviewCriterion, Score
+
+    criterion = ReviewCriterion.objects.create(challenge=challenge, name="方案", weight=100)
+    member = PanelMember.objects.create(
+        challenge=challenge, user=member_of(applicant), name=f"评审{number}"
+    )
+    assignment = PanelAssignment.objects.create(member=member, application=application)
+    Score.objects.create(assignment=assignment, criterion=criterion, value=8, comment="好")
+
+
+def _roadshow_rows(achievement, number):
+    """A roadshow with a pitch, a registration, a criterion and score, a question, a meeting
+    and an intent."""
+    from roadshows.models import (
+        Criterion,
+        Intent,
+        Meeting,
+        PanelMember,
+        Pitch,
+        Question,
+        Registration,
+        Roadshow,
+        Score,
+    )
+
+    now = timezone.now()
+    host = OrganizationFactory(name=f"路演学会{number}", kind="society")
+    roadshow = Roadshow.objects.create(
+        host=host,
+        title=f"测试路演{number}",
+        theme="主题",
+        starts_at=now,
+        ends_at=now + timezone.timedelta(hours=3),
+        pitches_close_on=now.date(),
+        region=host.region,
+        is_competition=True,
+    )
+    pitch = Pitch.objects.create(
+        roadshow=roadshow,
+        organization=achievement.organization,
+        listing=achievement,
+        summary="摘要",
+    )
+    attendee = OrganizationFactory(name=f"路演观众{number}")
+    user = UserFactory()
+    Registration.objects.create(roadshow=roadshow, organization=attendee, user=user)
+    PanelMember.objects.create(roadshow=roadshow, user=user)
+    criterion = Criterion.objects.create(roadshow=roadshow, name="技术", weight=50)
+    Score.objects.create(pitch=pitch, criterion=criterion, judge=user, value=80)
+    Question.objects.create(pitch=pitch, organization=attendee, text="问题")
+    Meeting.objects.create(
+        pitch=pitch,
+        presenter=achievement.organization,
+        attendee=attendee,
+        attendee_user=user,
+        starts_at=now,
+        ends_at=now + timezone.timedelta(minutes=30),
+    )
+    Intent.objects.create(pitch=pitch, organization=attendee, kind="license", note="意向")
+
+
+def _service_team_rows(need, number):
+    """A team with a member and a station, a pilot city, a verified mission with a host, a
+    member going, a collected need, an hour record, and an assessment."""
+    from service_teams.models import (
+        Mission,
+        MissionHost,
+        MissionMember,
+        MissionNeed,
+        PilotAssessment,
+        PilotCity,
+        ServiceHourRecord,
+        ServiceStation,
+        TeamMember,
+    )
+
+    day = timezone.localdate()
+    team = OrganizationFactory(name=f"测试服务团{number}", kind="service_team")
+    member = TeamMember.objects.create(team=team, role="chief", name=f"专家{number}")
+    station = ServiceStation.objects.create(
+        kind="expert", name=f"测试服务站{number}", host=need.organization, region=need.region
+    )
+    station.teams.add(team)
+    pilot = PilotCity.objects.create(
+        region=region(f"33{number + 1:02d}00"), name=f"试点{number}", starts_on=day
+    )
+    mission = Mission.objects.create(
+        team=team,
+        pilot_city=pilot,
+        kind="training",
+        title=f"测试服务{number}",
+        starts_on=day,
+        ends_on=day,
+        status="verified",
+    )
+    MissionHost.objects.create(mission=mission, host=need.organization)
+    MissionMember.objects.create(mission=mission, member=member, hours=4)
+    MissionNeed.objects.create(mission=mission, listing=need)
+    ServiceHourRecord.objects.create(
+        member=member, mission=mission, hours=4, verified_at=timezone.now()
+    )
+    PilotAssessment.objects.create(
+        pilot_city=pilot, period="2026上半年", assessor=team, score=80, level="good", findings="好"
     )
 
 

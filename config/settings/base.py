@@ -179,6 +179,8 @@ from config.settings.integrations.headers import *  # noqa: E402,F403
 from config.settings.integrations.logging import *  # noqa: E402,F403
 from config.settings.integrations.matching import *  # noqa: E402,F403
 from config.settings.integrations.orders import *  # noqa: E402,F403
+from config.settings.integrations.roadshows import *  # noqa: E402,F403
 from config.settings.integrations.search import *  # noqa: E402,F403
 from config.settings.integrations.security import *  # noqa: E402,F403
+from config.settings.integrations.service_teams import *  # noqa: E402,F403
 from config.settings.integrations.webhooks import *  # noqa: E402,F403

@@ -60,7 +60,9 @@ def test_every_id_route_of_the_web_is_covered():
     assert f"/managers/mandates/{TOO_BIG}/" in WEB_URLS
     assert f"/orders/vouchers/{TOO_BIG}/" in WEB_URLS
     assert f"/challenges/{TOO_BIG}/apply/" in WEB_URLS
-    assert len(WEB_URLS) == 126
+    assert f"/roadshows/meetings/{TOO_BIG}/act/" in WEB_URLS
+    assert f"/service-teams/missions/{TOO_BIG}/report/" in WEB_URLS
+    assert len(WEB_URLS) == 162
 
 
 @pytest.mark.parametrize("url", WEB_URLS)

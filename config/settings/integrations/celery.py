@@ -94,4 +94,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "challenges.tasks.close_due_challenges",
         "schedule": crontab(minute=10),
     },
+    # Roadshows: held after they end, meeting reminders and follow-ups (roadshows.services).
+    "keep-roadshows-on-time": {
+        "task": "roadshows.tasks.keep_roadshows_on_time",
+        "schedule": crontab(minute="*/10"),
+    },
 }
