@@ -36,9 +36,16 @@ from organizations.selectors import Actor
 
 def _with_counts(queryset: QuerySet[Challenge]) -> QuerySet[Challenge]:
     return queryset.select_related("sponsor", "region__parent", "field").annotate(
+        # Every application filed and not withdrawn: decided ones (awarded, declined) count.
         application_count=Count(
             "applications",
-            filter=Q(applications__status=Application.Status.SUBMITTED),
+            filter=Q(
+                applications__status__in=[
+                    Application.Status.SUBMITTED,
+                    Application.Status.AWARDED,
+                    Application.Status.DECLINED,
+                ]
+            ),
             distinct=True,
         )
     )

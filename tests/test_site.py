@@ -1,8 +1,11 @@
-"""Site-wide pieces: the favicon, ReDoc served locally, and the footer's ICP record number."""
+"""Site-wide pieces: the favicon, ReDoc served locally, the footer's ICP record number, and
+templates that the Content-Security-Policy does not break."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 
@@ -53,3 +56,16 @@ def test_footer_shows_the_icp_record_only_when_set(settings):
         '<a href="https://beian.miit.gov.cn/" target="_blank" rel="noopener" '
         'id="icp-record">京ICP备12345678号-1</a>'
     ) in page
+
+
+def test_page_templates_carry_no_style_attribute():
+    """The Content-Security-Policy allows styles from the site's files only (style-src
+    'self'): a browser ignores a style="…" attribute, so a page relying on one renders
+    wrong. Only e-mails, which no CSP governs, may carry them."""
+    root = Path(settings.BASE_DIR) / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if "email" not in path.parts and ' style="' in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -129,6 +129,9 @@ def test_the_award_form_refuses_without_reasons_then_awards(world, client):
     client.force_login(world.other_user)
     page = client.get(reverse("challenges:application", args=[second.pk])).content.decode()
     assert "不接受独占" in page
+    # Decided applications still count as filed.
+    page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
+    assert "2 份申请" in page
 
 
 def test_the_cosignature_button_in_the_staff_queue(world, client):
