@@ -132,6 +132,10 @@ def test_the_award_form_refuses_without_reasons_then_awards(world, client):
     # Decided applications still count as filed.
     page = client.get(reverse("challenges:detail", args=[challenge.pk])).content.decode()
     assert "2 份申请" in page
+    # The panel's page says the review is over, not that it has yet to start.
+    client.force_login(expert)
+    page = client.get(reverse("challenges:review", args=[challenge.pk])).content.decode()
+    assert "评审已结束：该申请已婉拒。" in page and "启动评审后" not in page
 
 
 def test_the_cosignature_button_in_the_staff_queue(world, client):
