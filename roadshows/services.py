@@ -488,7 +488,7 @@ def pitch_decide(*, actor: Actor, pitch: Pitch, select: bool, reason: str = "") 
 @transaction.atomic
 def pitch_schedule(*, actor: Actor, pitch: Pitch, position, slot_starts_at, slot_ends_at) -> Pitch:
     """The host sets a selected pitch's place in the programme and its time slot, within the
-    event."""
+    event and clear of the other pitches' slots."""
     pitch = (
         Pitch.objects.select_for_update(of=("self",)).select_related("roadshow").get(pk=pitch.pk)
     )
@@ -515,6 +515,31 @@ def pitch_schedule(*, actor: Actor, pitch: Pitch, position, slot_starts_at, slot
         errors["slot_ends_at"] = [_("The slot must fall within the roadshow's time.")]
     if errors:
         raise ValidationError(errors)
+    # One pitch at a time: the roadshow's row serializes the host's scheduling.
+    Roadshow.objects.select_for_update().filter(pk=roadshow.pk).first()
+    clash = (
+        roadshow.pitches.filter(
+            status=Pitch.Status.SELECTED,
+            slot_starts_at__lt=slot_ends_at,
+            slot_ends_at__gt=slot_starts_at,
+        )
+        .exclude(pk=pitch.pk)
+        .select_related("listing")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "slot_starts_at": [
+                    _("The slot overlaps “%(title)s” (%(start)s–%(end)s) in the programme.")
+                    % {
+                        "title": clash.listing.title,
+                        "start": timezone.localtime(clash.slot_starts_at).strftime("%H:%M"),
+                        "end": timezone.localtime(clash.slot_ends_at).strftime("%H:%M"),
+                    }
+                ]
+            }
+        )
     pitch.position = position
     pitch.slot_starts_at = slot_starts_at
     pitch.slot_ends_at = slot_ends_at

@@ -196,6 +196,47 @@ def test_programme_slot_within_the_event(world):
     assert pitch.position == 2
 
 
+def test_programme_slots_do_not_overlap(world):
+    pitch = selected_pitch(world)
+    other = Pitch.objects.create(
+        roadshow=world.roadshow,
+        organization=world.presenter,
+        listing=AchievementFactory(organization=world.presenter, title="废旧电池自动拆解装备"),
+        summary="自动拆解。",
+        status=Pitch.Status.SELECTED,
+        position=1,
+        slot_starts_at=at(10, 9),
+        slot_ends_at=at(10, 9, 30),
+    )
+    with pytest.raises(ValidationError) as error:
+        services.pitch_schedule(
+            actor=act(world.host_user),
+            pitch=pitch,
+            position=2,
+            slot_starts_at=at(10, 9, 20),
+            slot_ends_at=at(10, 9, 45),
+        )
+    (message,) = error.value.message_dict["slot_starts_at"]
+    assert "废旧电池自动拆解装备" in message and "09:00–09:30" in message
+    # Back to back is fine; a declined pitch's old slot does not count.
+    services.pitch_schedule(
+        actor=act(world.host_user),
+        pitch=pitch,
+        position=2,
+        slot_starts_at=at(10, 9, 30),
+        slot_ends_at=at(10, 9, 50),
+    )
+    Pitch.objects.filter(pk=other.pk).update(status=Pitch.Status.DECLINED)
+    pitch = services.pitch_schedule(
+        actor=act(world.host_user),
+        pitch=pitch,
+        position=1,
+        slot_starts_at=at(10, 9),
+        slot_ends_at=at(10, 9, 20),
+    )
+    assert pitch.slot_starts_at == at(10, 9)
+
+
 def test_registration_validation_gates_the_stream_link(world):
     publish(world)
     attendee = act(world.attendee_user)
