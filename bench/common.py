@@ -58,7 +58,7 @@ def publishing_parties(region):
 def cpu_flags_line() -> str:
     """The CPU and the flags that decide its speed here (search.embedding.encoder reads the same
     /proc/cpuinfo to choose bf16)."""
-    from search.embedding.encoder import _cpu_flags
+    from search.embedding.encoder import cpu_flags
 
     model = next(
         (
@@ -68,7 +68,16 @@ def cpu_flags_line() -> str:
         ),
         "unknown CPU",
     )
-    wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16"]
-    flags = _cpu_flags()
+    wanted = [
+        "avx2",
+        "fma",
+        "avx512f",
+        "avx512_vnni",
+        "avx_vnni",
+        "avx512_bf16",
+        "amx_bf16",
+        "amx_int8",
+    ]
+    flags = cpu_flags()
     shown = " ".join(f"{flag}{'+' if flag in flags else '-'}" for flag in wanted)
     return f"{model}, {os.cpu_count()} CPUs: {shown}"

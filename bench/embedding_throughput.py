@@ -1,7 +1,7 @@
 """Embedding throughput of the platform's encoder on this machine's CPU, per backend.
 
     python -m bench.embedding_throughput [--texts 256]
-        [--backends torch-float32 torch-bfloat16 onnx]
+        [--backends torch-float32 torch-bfloat16 onnx onnx-int8] [--quality]
 
 Encodes real achievement texts from ../shared/data/listings cut to about 200 characters (the
 issue's yardstick) as passages, in batches of EMBEDDING_BATCH_SIZE, once per backend, after a
@@ -10,6 +10,11 @@ float32 (where `manage.py prepare_embedding_model` has exported it). Prints text
 second, per CPU-second (less sensitive to other work on the machine: compare load averages) and
 each backend's cosine agreement with torch float32 on the same texts; writes
 bench/out/embedding_throughput.json.
+
+--quality also ranks the listings' judged development data by each backend's vectors alone
+(dense nDCG@10, needs as queries, achievements as passages) and writes the figures per
+precision to search/embedding/quality.json, which the install-time backend choice reads
+(search.embedding.choice): a precision more than 0.005 below float32 is never chosen.
 """
 
 import argparse
@@ -27,7 +32,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from search.embedding import encoder, onnx_backend  # noqa: E402
+from bench.common import cpu_flags_line  # noqa: E402
+from search.embedding import choice, encoder, onnx_backend  # noqa: E402
 
 LISTINGS = Path(settings.BASE_DIR).parent / "shared" / "data" / "listings" / "achievements.jsonl"
 OUT = Path(__file__).resolve().parent / "out" / "embedding_throughput.json"
@@ -36,6 +42,13 @@ BACKENDS = {
     "torch-float32": ("torch", "float32"),
     "torch-bfloat16": ("torch", "bfloat16"),
     "onnx": ("onnx", "float32"),
+    "onnx-int8": ("onnx-int8", "float32"),
+}
+PRECISION = {
+    "torch-float32": "float32",
+    "onnx": "float32",
+    "torch-bfloat16": "bfloat16",
+    "onnx-int8": "int8",
 }
 
 
@@ -74,21 +87,76 @@ def measure(texts, name):
     return run, vectors
 
 
+def dense_ndcg(name):
+    """Dense nDCG@10 of the listings' judged development data with one backend's vectors."""
+    from matching import judged
+    from matching.evaluation import evaluate, read_qrels
+    from search.embedding.cache import embed_cached
+
+    settings.EMBEDDING_BACKEND, settings.EMBEDDING_DTYPE = BACKENDS[name]
+    encoder._model.cache_clear()
+    data = judged.DATA / "listings"
+    qrels = read_qrels(data / "judged_dev_qrels.tsv")
+    needs = [row for row in judged.read_jsonl(data / "needs.jsonl") if row["id"] in qrels]
+    achievements = judged.read_jsonl(data / "achievements.jsonl")
+    passages = embed_cached(
+        [judged.joined(r["name"], r.get("industry"), r.get("context")) for r in achievements],
+        role="passage",
+    )
+    queries = embed_cached(
+        [judged.joined(r["name"], r.get("context")) for r in needs], role="query"
+    )
+    encoder._model.cache_clear()
+    run = {}
+    for need, scores in zip(needs, queries @ np.asarray(passages).T, strict=True):
+        run[need["id"]] = [achievements[i]["id"] for i in np.argsort(-scores)[:10]]
+    return evaluate(run, qrels)["ndcg@10"]
+
+
+def write_quality(backends):
+    precisions = {}
+    for name in backends:
+        precision = PRECISION[name]
+        if precision not in precisions:
+            score = dense_ndcg(name)
+            precisions[precision] = {"ndcg@10": round(score, 4), "measured_with": name}
+            print(f"{precision}: dense nDCG@10 {score:.4f} ({name})", flush=True)
+    choice.QUALITY_FILE.write_text(
+        json.dumps(
+            {
+                "set": "listings, judged development data: needs → achievements, dense only",
+                "cpu": cpu_flags_line(),
+                "precisions": precisions,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"written to {choice.QUALITY_FILE}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=256)
     parser.add_argument("--backends", nargs="+", choices=list(BACKENDS), default=list(BACKENDS))
+    parser.add_argument("--quality", action="store_true", help="also write quality.json")
     options = parser.parse_args()
     texts = sample_texts(options.texts)
     backends = []
     for name in options.backends:
         backend = BACKENDS[name][0]
-        if backend == "onnx" and not onnx_backend.onnx_path(settings.EMBEDDING_MODEL).is_file():
+        path = (onnx_backend.int8_path if backend == "onnx-int8" else onnx_backend.onnx_path)(
+            settings.EMBEDDING_MODEL
+        )
+        if backend.startswith("onnx") and not path.is_file():
             print(f"skipping {name}: run `python manage.py prepare_embedding_model` to export it")
             continue
         backends.append(name)
     report = {
         "model": Path(settings.EMBEDDING_MODEL).name,
+        "cpu": cpu_flags_line(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -110,6 +178,7 @@ def main():
             }
         report["runs"].append(run)
         print(f"{name}: {run['texts_per_s']:.1f} texts/s", flush=True)
+    print(report["cpu"])
     print(
         f"{report['model']} on {report['cpu_count']} CPUs ({report['cpu_capability']}),"
         f" auto dtype {report['auto_dtype']}, batches of {report['batch_size']}"
@@ -129,6 +198,8 @@ def main():
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"written to {OUT}")
+    if options.quality:
+        write_quality(backends)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ rjieba is jieba's algorithm and dictionary in Rust: the same tokens as the jieba
 about ten times faster, which matters for bulk imports and indexing.
 """
 
+import math
 import re
+from functools import lru_cache
+from pathlib import Path
 
 import rjieba
 
@@ -24,3 +27,30 @@ def tokenize(text):
         if token and token not in _STOPWORDS and not _NOISE.match(token):
             tokens.append(token)
     return tokens
+
+
+# Numbers and quantities ("1.5", "200", "30%", "5kg", "1:2"): shared by chance, not by meaning.
+# "5g" stays: on a technology market it is the network far more often than five grams.
+_QUANTITY = re.compile(
+    r"^[\d.,:/%‰~+\-×]+"
+    r"(?:kg|mg|mm|cm|km|nm|μm|um|m|kw|mw|w|kv|v|mah|ma|a|kpa|mpa|pa|t|ml|l|min|h|s|hz|khz|mhz|db"
+    r"|%|‰|℃|°)?$"
+)
+GENERIC_TERMS_FILE = Path(__file__).with_name("generic_terms_zh.txt")
+
+
+@lru_cache(maxsize=1)
+def generic_terms():
+    lines = GENERIC_TERMS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(word for line in lines if not line.startswith("#") for word in line.split())
+
+
+def is_key_term(token):
+    """Whether a token can tell a reader why two texts match: two characters or more, not a
+    quantity, not a word every listing uses."""
+    return len(token) > 1 and not _QUANTITY.match(token) and token not in generic_terms()
+
+
+def idf(document_frequency, documents):
+    """BM25's inverse document frequency: rare terms weigh more, none weighs less than 0."""
+    return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))

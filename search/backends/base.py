@@ -157,6 +157,11 @@ class SearchBackend:
             )
         return reciprocal_rank_fusion(rankings, k=self.rrf_k)[:k]
 
+    def document_frequencies(self, tokens):
+        """{token: how many indexed documents hold it} for `tokens` (absent ones count 0), over
+        every kind: the weights that tell a rare shared term from one every listing uses."""
+        raise NotImplementedError
+
     def count(self, kinds=None):
         raise NotImplementedError
 

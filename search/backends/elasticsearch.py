@@ -181,6 +181,25 @@ class ElasticsearchSearchBackend(SearchBackend):
         # Elasticsearch scores cosine similarity as (1 + cosine) / 2.
         return [(hit["_id"], 2 * hit["_score"] - 1) for hit in hits]
 
+    def document_frequencies(self, tokens):
+        tokens = list(dict.fromkeys(tokens))
+        if not tokens:
+            return {}
+        searches = []
+        for token in tokens:
+            searches += [
+                {},
+                {"size": 0, "track_total_hits": True, "query": {"term": {"tokens": token}}},
+            ]
+        try:
+            responses = self.client.msearch(index=self.alias, searches=searches)["responses"]
+        except NotFoundError:
+            return dict.fromkeys(tokens, 0)
+        return {
+            token: response.get("hits", {}).get("total", {}).get("value", 0)
+            for token, response in zip(tokens, responses, strict=True)
+        }
+
     def count(self, kinds=None):
         query = {"match_all": {}} if kinds is None else {"terms": {"kind": as_kinds(kinds)}}
         try:

@@ -317,6 +317,25 @@ class EmbeddedSearchBackend(SearchBackend):
                     return hits[:k]
                 m *= OVERSAMPLE
 
+    def document_frequencies(self, tokens):
+        tokens = list(dict.fromkeys(tokens))
+        if not tokens:
+            return {}
+        conn = self._connection()
+        # fts5vocab over the main database's terms table, made per connection in the temp
+        # schema, so reading frequencies never writes to the shared index.
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.term_counts USING fts5vocab(main, terms, row)"
+        )
+        found = dict(
+            conn.execute(
+                "SELECT term, doc FROM temp.term_counts"
+                " WHERE term IN (SELECT value FROM json_each(?))",
+                (json.dumps(tokens),),
+            )
+        )
+        return {token: found.get(token, 0) for token in tokens}
+
     def count(self, kinds=None):
         if kinds is None:
             return self._connection().execute("SELECT count(*) FROM docs").fetchone()[0]

@@ -27,14 +27,15 @@ def _connection():
     return connection
 
 
-def _key(role, text):
-    return hashlib.sha256(f"{encoder.model_id()}\0{role}\0{text}".encode()).hexdigest()
+def _key(role, text, precision):
+    return hashlib.sha256(f"{encoder.model_id()}\0{precision}\0{role}\0{text}".encode()).hexdigest()
 
 
 def embed_cached(texts, *, role, progress=None):
     """Unit vectors for `texts` as queries or passages (`role`), encoding only unseen texts."""
     texts = list(texts)
-    keys = [_key(role, text) for text in texts]
+    precision = encoder.vector_precision()
+    keys = [_key(role, text, precision) for text in texts]
     with _connection() as connection:
         found = {}
         for start in range(0, len(keys), 500):

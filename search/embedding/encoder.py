@@ -1,9 +1,10 @@
 """Sentence embeddings for matching: e5's "query: " for needs, "passage: " for what answers them.
 
 EMBEDDING_BACKEND picks what computes them: "onnx" (ONNX Runtime, float32, from the graph that
-`manage.py prepare_embedding_model` exports at install time, see onnx_backend), "torch"
-(sentence-transformers, in EMBEDDING_DTYPE) or "auto": ONNX where the model folder holds the
-export, else torch (a model-hub name, for one). Both compute the same vectors.
+`manage.py prepare_embedding_model` exports at install time, see onnx_backend), "onnx-int8" (its
+int8 quantization), "torch" (sentence-transformers, in EMBEDDING_DTYPE) or "auto": what the
+install-time measurement chose on this machine (search.embedding.choice: the fastest that keeps
+quality), else ONNX where the model folder holds the export, else torch.
 """
 
 from functools import lru_cache
@@ -16,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 DTYPES = ("auto", "float32", "bfloat16")
 
 
@@ -29,14 +30,17 @@ def _refuse(setting, value, allowed):
 
 
 def chosen_backend():
-    """The backend that computes vectors, "onnx" or "torch": EMBEDDING_BACKEND, with "auto"
-    resolved by what the model folder holds."""
-    from search.embedding import onnx_backend
+    """The backend that computes vectors, "onnx", "onnx-int8" or "torch": EMBEDDING_BACKEND,
+    with "auto" resolved by the install-time choice, else by what the model folder holds."""
+    from search.embedding import choice, onnx_backend
 
     backend = settings.EMBEDDING_BACKEND
     if backend not in BACKENDS:
         _refuse("EMBEDDING_BACKEND", backend, BACKENDS)
     if backend == "auto":
+        chosen = choice.recorded(settings.EMBEDDING_MODEL)
+        if chosen:
+            return choice.CANDIDATES[chosen][0]
         exported = onnx_backend.onnx_path(settings.EMBEDDING_MODEL).is_file()
         backend = "onnx" if exported else "torch"
     return backend
@@ -48,7 +52,18 @@ def model_id():
     return Path(settings.EMBEDDING_MODEL.rstrip("/")).name
 
 
-def _cpu_flags():
+def vector_precision():
+    """The arithmetic the vectors come from: "float32" (torch float32 or ONNX float32, the same
+    vectors), "bfloat16" or "int8". Caches of vectors keep them apart."""
+    backend = chosen_backend()
+    if backend == "onnx-int8":
+        return "int8"
+    if backend == "torch" and str(chosen_dtype()) == "torch.bfloat16":
+        return "bfloat16"
+    return "float32"
+
+
+def cpu_flags():
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -60,14 +75,22 @@ def _cpu_flags():
 
 
 def chosen_dtype():
-    """bfloat16 only where the CPU has native bf16: elsewhere it is emulated and much slower."""
+    """torch's dtype: EMBEDDING_DTYPE; "auto" is the install-time choice's where it chose
+    torch, else bfloat16 only where the CPU has native bf16 (elsewhere it is emulated and much
+    slower)."""
     import torch
+
+    from search.embedding import choice
 
     wanted = settings.EMBEDDING_DTYPE
     if wanted not in DTYPES:
         _refuse("EMBEDDING_DTYPE", wanted, DTYPES)
     if wanted == "auto":
-        wanted = "bfloat16" if NATIVE_BF16_FLAGS & _cpu_flags() else "float32"
+        chosen = choice.recorded(settings.EMBEDDING_MODEL)
+        if settings.EMBEDDING_BACKEND == "auto" and chosen and chosen.startswith("torch"):
+            wanted = choice.CANDIDATES[chosen][1]
+        else:
+            wanted = "bfloat16" if NATIVE_BF16_FLAGS & cpu_flags() else "float32"
     return {"bfloat16": torch.bfloat16, "float32": torch.float32}[wanted]
 
 
@@ -87,10 +110,10 @@ def _model(name, backend, dtype):
 
     from search.embedding import onnx_backend
 
-    path = onnx_backend.onnx_path(name)
+    path = (onnx_backend.int8_path if backend == "onnx-int8" else onnx_backend.onnx_path)(name)
     if not path.is_file():
         raise ImproperlyConfigured(
-            f"EMBEDDING_BACKEND 'onnx' needs {path}: run `python manage.py "
+            f"EMBEDDING_BACKEND '{backend}' needs {path}: run `python manage.py "
             "prepare_embedding_model`, which exports it into the EMBEDDING_MODEL folder."
         )
     return onnx_backend.OnnxEncoder(name, path)

@@ -166,6 +166,21 @@ def test_chinese_keyword_search_ranks_rare_shared_tokens_first(backend):
         assert scores[0] > 0
 
 
+def test_document_frequencies_count_documents_not_occurrences(backend):
+    backend.add_many(
+        [
+            doc("achievement:1", "锂电池 回收 锂电池"),
+            doc("achievement:2", "锂电池 正极材料"),
+            doc("need:3", "污水 处理"),
+        ]
+    )
+    frequencies = backend.document_frequencies(["锂电池", "回收", "污水", "石墨烯", "锂电池"])
+    assert frequencies == {"锂电池": 2, "回收": 1, "污水": 1, "石墨烯": 0}
+    assert backend.document_frequencies([]) == {}
+    backend.delete(["achievement:1"])
+    assert backend.document_frequencies(["锂电池", "回收"]) == {"锂电池": 1, "回收": 0}
+
+
 def test_tokens_with_symbols_match_only_whole(backend):
     backend.add_many(
         [
@@ -658,6 +673,26 @@ def test_elasticsearch_delete_ignores_unknown_ids(fake_es):
     assert fake_es.bulk.call_args.kwargs["operations"] == [
         {"delete": {"_index": "tb-search", "_id": "need:9"}}
     ]
+
+
+def test_elasticsearch_document_frequencies_ask_one_count_per_token(fake_es):
+    fake_es.msearch.return_value = {
+        "responses": [{"hits": {"total": {"value": 7}}}, {"hits": {"total": {"value": 0}}}]
+    }
+    backend = ElasticsearchSearchBackend(index_prefix="tb", client=fake_es)
+    assert backend.document_frequencies(["锂电池", "石墨烯", "锂电池"]) == {
+        "锂电池": 7,
+        "石墨烯": 0,
+    }
+    assert fake_es.msearch.call_args.kwargs == {
+        "index": "tb-search",
+        "searches": [
+            {},
+            {"size": 0, "track_total_hits": True, "query": {"term": {"tokens": "锂电池"}}},
+            {},
+            {"size": 0, "track_total_hits": True, "query": {"term": {"tokens": "石墨烯"}}},
+        ],
+    }
 
 
 def test_elasticsearch_search_requests(fake_es):

@@ -36,7 +36,7 @@ def exported(model_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("exported") / model_dir.name
     shutil.copytree(model_dir, folder)
     out = StringIO()
-    call_command("prepare_embedding_model", target=folder, stdout=out)
+    call_command("prepare_embedding_model", target=folder, no_choice=True, stdout=out)
     assert "nothing to convert" in out.getvalue()
     assert "Wrote model.onnx" in out.getvalue()
     manifest = json.loads((folder / "onnx" / "export.json").read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def test_export_is_idempotent(exported):
 def test_the_command_leaves_an_exported_folder_alone(exported):
     model_dir, _ = exported
     out = StringIO()
-    call_command("prepare_embedding_model", target=model_dir, stdout=out)
+    call_command("prepare_embedding_model", target=model_dir, no_choice=True, stdout=out)
     assert "nothing to do" in out.getvalue()
 
 
@@ -137,15 +137,17 @@ def test_auto_takes_the_export_where_the_folder_has_it(settings, exported, backe
     assert encoder.chosen_backend() == expected
 
 
-def test_both_backends_share_cached_vectors(settings, exported, tmp_path):
+def test_float32_backends_share_cached_vectors_and_bfloat16_keeps_its_own(
+    settings, exported, tmp_path
+):
     model_dir, _ = exported
     settings.EMBEDDING_CACHE_DIR = tmp_path
     settings.EMBEDDING_MODEL = str(model_dir)
     keys = {}
-    for backend in ("torch", "onnx"):
-        settings.EMBEDDING_BACKEND = backend
-        keys[backend] = cache._key("passage", TEXTS[0])
-    assert keys["torch"] == keys["onnx"]
+    for backend, dtype in (("torch", "float32"), ("onnx", "float32"), ("torch", "bfloat16")):
+        settings.EMBEDDING_BACKEND, settings.EMBEDDING_DTYPE = backend, dtype
+        keys[backend, dtype] = cache._key("passage", TEXTS[0], encoder.vector_precision())
+    assert keys["torch", "float32"] == keys["onnx", "float32"] != keys["torch", "bfloat16"]
 
 
 def test_onnx_runs_in_a_process_that_loaded_the_search_backend_first(exported):
