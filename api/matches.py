@@ -32,7 +32,7 @@ from matching.permissions import (
     match_region_can_review,
 )
 from matching.selectors import (
-    cooperation_modes_by_code,
+    explanation_names,
     match_list,
 )
 from organizations.models import ApiToken
@@ -132,16 +132,20 @@ class MatchSerializer(serializers.ModelSerializer):
         child=serializers.FloatField(),
         read_only=True,
         help_text=gettext_lazy(
-            "The score's components (relevance, dense, title, keyword, field, region, "
-            "cooperation, maturity, freshness, …)."
+            "The signals behind the degree: dense, title, keyword, keyword_share, coverage, "
+            "field, region, cooperation, maturity, freshness, completeness, the hand-weighted "
+            "score and the ranker's probability."
         ),
     )
     explanation = serializers.JSONField(
         read_only=True,
         help_text=gettext_lazy(
-            "Why it matches, as data: terms (shared terms), field_levels (0–3 shared levels of "
-            'the field taxonomy), region ("city", "province" or empty), cooperation_modes '
-            "(codes both accept), maturity (the achievement's TRL)."
+            "Why it matches, as data: terms (rare key terms both use), passage (the sentence "
+            "that matched: the supply's, or the need's when new supply looked for needs), "
+            "passage_of (that side's kind), fields (codes of the shared field levels), "
+            'field_levels (0–3), region ("city", "province" or empty), cooperation_modes '
+            "(codes both accept), maturity (the supply's TRL), maturity_wanted (the least TRL "
+            "the need accepts)."
         ),
     )
     explanation_text = serializers.SerializerMethodField(
@@ -161,6 +165,7 @@ class MatchSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "status",
+            "degree",
             "score",
             "parts",
             "explanation",
@@ -176,7 +181,7 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_explanation_text(self, match) -> str:
-        return str(services.explanation_text(match, self.context.get("cooperation_modes")))
+        return str(services.explanation_text(match, self.context.get("explanation_names")))
 
 
 class AnswerMatchSerializer(serializers.Serializer):
@@ -236,13 +241,13 @@ class MatchFilter(filters.FilterSet):
         method="filter_region",
         label=gettext_lazy("region code of the need; a province includes its cities"),
     )
-    min_score = filters.NumberFilter(
-        field_name="score", lookup_expr="gte", label=gettext_lazy("lowest score")
+    min_degree = filters.NumberFilter(
+        field_name="degree", lookup_expr="gte", label=gettext_lazy("lowest match degree (0–100)")
     )
 
     class Meta:
         model = Match
-        fields = ["need", "supply_kind", "status", "region", "min_score"]
+        fields = ["need", "supply_kind", "status", "region", "min_degree"]
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(within_regions_q(value))
@@ -261,8 +266,8 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
     filterset_class = MatchFilter
     pagination_class = IdsFirstPagination
-    ordering_fields = ["score", "created_at"]
-    ordering = ["-score", "id"]
+    ordering_fields = ["degree", "score", "created_at"]
+    ordering = ["-degree", "-score", "id"]
 
     def scope_queryset(self, actor):
         return match_list(actor=actor).prefetch_related("answers__organization")
@@ -271,7 +276,7 @@ class MatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         # Loaded once for the page: the explanations name the cooperation modes both accept.
         return {
             **super().get_serializer_context(),
-            "cooperation_modes": cooperation_modes_by_code(),
+            "explanation_names": explanation_names(),
         }
 
     def _respond(self, match):

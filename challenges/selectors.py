@@ -29,7 +29,6 @@ from challenges.permissions import (
 )
 from deals.models import Deal, Milestone
 from matching.models import Match
-from matching.selectors import match_score_ceiling
 from organizations.models import Membership, Organization
 from organizations.selectors import Actor
 
@@ -356,9 +355,9 @@ def need_offers_challenge(*, need) -> bool:
         return False
     if Challenge.objects.filter(need=need).exclude(status=ChallengeStatus.CANCELLED).exists():
         return False
-    good = match_score_ceiling() * settings.CHALLENGE_OFFER_GOOD_MATCH_PERCENT / 100
+    good = settings.CHALLENGE_OFFER_GOOD_MATCH_DEGREE
     return not (
-        Match.objects.filter(need=need, score__gte=good)
+        Match.objects.filter(need=need, degree__gte=good)
         .exclude(status=Match.Status.REJECTED)
         .exists()
     )

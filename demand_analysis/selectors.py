@@ -16,7 +16,6 @@ from demand_analysis.models import (
     DemandAnalysis,
 )
 from matching.models import Match
-from matching.selectors import match_score_ceiling
 from organizations.selectors import Actor
 from repositories.models import ListingStatus, Need
 
@@ -74,21 +73,22 @@ def analysis_list_for_need(*, actor: Actor, need: Need) -> QuerySet[DemandAnalys
     return analysis_list_visible(actor=actor).filter(need=need)
 
 
-def good_match_score() -> float:
-    """The raw score from which a match counts as good (DEMAND_ANALYSIS_GOOD_MATCH_PERCENT of
-    the best possible score)."""
-    return match_score_ceiling() * settings.DEMAND_ANALYSIS_GOOD_MATCH_PERCENT / 100
-
-
 def _good_match_q(need_ref) -> Q:
-    return Q(need=need_ref, score__gte=good_match_score()) & ~Q(status=Match.Status.REJECTED)
+    """A match of degree DEMAND_ANALYSIS_GOOD_MATCH_DEGREE or more, not rejected."""
+    return Q(need=need_ref, degree__gte=settings.DEMAND_ANALYSIS_GOOD_MATCH_DEGREE) & ~Q(
+        status=Match.Status.REJECTED
+    )
 
 
 def need_lacks_good_matches(*, need: Need) -> bool:
-    """Live and published DEMAND_ANALYSIS_OFFER_AFTER_DAYS ago or more, and no match (proposed
-    or approved: one the staff rejected does not count) has a good score."""
-    if not need.is_live or need.published_at is None:
+    """Live, and no match (proposed or approved: one the staff rejected does not count) has a
+    good degree: at once when the matcher proposed nothing at all, else once published
+    DEMAND_ANALYSIS_OFFER_AFTER_DAYS ago (proposals may still be reviewed meanwhile)."""
+    if not need.is_live or need.published_at is None or need.indexed_at is None:
         return False
+    proposals = Match.objects.filter(need=need).exclude(status=Match.Status.REJECTED)
+    if not proposals.exists():
+        return True
     if need.published_at > timezone.now() - timedelta(
         days=settings.DEMAND_ANALYSIS_OFFER_AFTER_DAYS
     ):
@@ -100,15 +100,17 @@ def need_list_offered_analysis(*, actor: Actor) -> QuerySet[Need]:
     """The actor's live needs that lack good matches and have no analysis under way."""
     cutoff = timezone.now() - timedelta(days=settings.DEMAND_ANALYSIS_OFFER_AFTER_DAYS)
     good = Match.objects.filter(_good_match_q(OuterRef("pk")))
+    proposals = Match.objects.filter(need=OuterRef("pk")).exclude(status=Match.Status.REJECTED)
     open_analysis = DemandAnalysis.objects.filter(
         need=OuterRef("pk"), status__in=list(ANALYSIS_OPEN)
     )
     return (
         Need.objects.filter(
+            Q(published_at__lte=cutoff) | ~Exists(proposals),
             organization_id__in=actor.organization_ids,
             status=ListingStatus.PUBLISHED,
             expires_at__gt=timezone.now(),
-            published_at__lte=cutoff,
+            indexed_at__isnull=False,
         )
         .exclude(Exists(good))
         .exclude(Exists(open_analysis))

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import AutoApproveRule, MatchAnswer
-from matching.selectors import match_score_ceiling
 
 DECISIONS = [("approve", _("approve")), ("reject", _("reject"))]
 
@@ -76,13 +75,9 @@ class AutoApproveRuleForm(forms.Form):
     @classmethod
     def for_rule(cls, rule, **kwargs):
         """The form showing `rule` (None: the defaults)."""
-        min_score = rule.min_score if rule else AutoApproveRule._meta.get_field("min_score").default
+        default = AutoApproveRule._meta.get_field("min_degree").default
         initial = {
             "enabled": bool(rule and rule.enabled),
-            "min_match": round(100 * min_score / match_score_ceiling()),
+            "min_match": rule.min_degree if rule else default,
         }
         return cls(initial=initial, **kwargs)
-
-    def min_score(self):
-        """The threshold as the matcher's score."""
-        return self.cleaned_data["min_match"] / 100 * match_score_ceiling()

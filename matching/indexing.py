@@ -99,6 +99,7 @@ def listing_profile(listing: Need | Achievement | Project | Talent) -> Profile:
         province=region.province.code,
         cooperation_modes=frozenset(mode.code for mode in listing.cooperation_modes.all()),
         maturity=getattr(listing, "maturity", None),
+        maturity_wanted=getattr(listing, "maturity_wanted", None),
         published=listing.published_at.date() if listing.published_at else None,
         completeness=listing.completeness,
         extra={"pk": listing.pk, "region_id": listing.region_id},
@@ -206,14 +207,21 @@ def index_dirty_listings(
     return handled
 
 
-def query_vectors(listing_ids: Iterable[int]) -> dict[int, np.ndarray]:
-    """{listing id: its text embedded as a query} for those of the ids that are live."""
+def query_vectors(listing_ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{listing id: (its text, its title) embedded as queries} for those of the ids that are
+    live (the text stands for a missing title)."""
     kinds = dict(Listing.objects.filter(pk__in=listing_ids).values_list("pk", "kind"))
     profiles = list(profiles_lookup([f"{kind}:{pk}" for pk, kind in kinds.items()]).values())
     if not profiles:
         return {}
-    vectors = encode([p.text for p in profiles], role="query")
-    return {p.extra["pk"]: vector for p, vector in zip(profiles, vectors, strict=True)}
+    texts = [p.text for p in profiles]
+    titled = [p for p in profiles if p.title]
+    vectors = encode(texts + [p.title for p in titled], role="query")
+    titles = dict(zip((p.id for p in titled), vectors[len(texts) :], strict=True))
+    return {
+        p.extra["pk"]: (vector, titles.get(p.id, vector))
+        for p, vector in zip(profiles, vectors[: len(texts)], strict=True)
+    }
 
 
 def index_team(organization_id: int) -> bool:

@@ -1,6 +1,7 @@
 """Matches between a need and what can answer it, their review, and each side's answer."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,14 @@ class Match(models.Model):
     region = models.ForeignKey(
         "taxonomy.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
     )
+    # The hand-weighted score: the ranker's input and the tie-breaker.
     score = models.FloatField(_("score"))
+    # The match degree, 0–100: the estimated chance in percent that a reviewer finds the match
+    # relevant (matching.ranker). What people see.
+    degree = models.PositiveSmallIntegerField(
+        _("match degree"), default=0, validators=[MaxValueValidator(100)]
+    )
+    ranker_version = models.CharField(max_length=32, blank=True)
     # relevance, dense, title, keyword, field, region, cooperation, maturity, freshness, …
     parts = models.JSONField(default=dict)
     # Shared terms and agreements, rendered in the reader's language when shown.
@@ -75,7 +83,7 @@ class Match(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-score", "id"]
+        ordering = ["-degree", "-score", "id"]
         verbose_name = _("match")
         verbose_name_plural = _("matches")
         constraints = [
@@ -139,13 +147,15 @@ class MatchAnswer(models.Model):
 
 class AutoApproveRule(models.Model):
     """A region's CAST office lets matches between verified organizations through unreviewed,
-    from a minimum score up."""
+    from a match degree up."""
 
     region = models.OneToOneField(
         "taxonomy.Region", on_delete=models.CASCADE, related_name="auto_approve_rule"
     )
     enabled = models.BooleanField(_("approve automatically"), default=False)
-    min_score = models.FloatField(_("minimum score"), default=0.8)
+    min_degree = models.PositiveSmallIntegerField(
+        _("lowest match degree"), default=80, validators=[MaxValueValidator(100)]
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -153,3 +163,26 @@ class AutoApproveRule(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.enabled}"
+
+
+class RankerModel(models.Model):
+    """A version of the model that computes match degrees (matching.ranker), fitted by the
+    periodic retraining on reviewers' decisions and the parties' answers. A new version becomes
+    active only if it ranks held-back decisions better than the active one did."""
+
+    version = models.PositiveIntegerField(unique=True)
+    # {candidate kind or "default": LogisticModel.as_dict()}
+    coefficients = models.JSONField()
+    # What it was fitted on and how both models scored on the held-back needs.
+    metrics = models.JSONField(default=dict)
+    decisions = models.PositiveIntegerField(help_text="decisions it was fitted on")
+    active = models.BooleanField(default=False)
+    trained_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("match ranker model")
+        verbose_name_plural = _("match ranker models")
+
+    def __str__(self):
+        return f"v{self.version}{' (active)' if self.active else ''}"

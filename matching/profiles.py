@@ -24,6 +24,8 @@ class Profile:
     province: str = ""
     cooperation_modes: frozenset[str] = frozenset()
     maturity: int | None = None
+    # A demand's wish: the lowest TRL it can use.
+    maturity_wanted: int | None = None
     published: date | None = None
     completeness: int | None = None
     extra: dict = field(default_factory=dict)
@@ -90,6 +92,7 @@ class RowReader:
             modes = [m.strip() for m in modes.replace(";", ",").split(",")]
         if not modes and row.get("cooperationMethod"):
             modes = [m.code for m in _modes(row["cooperationMethod"], self.market.modes)]
+        wanted = row.get("maturity_wanted")
         maturity = row.get("maturity")
         if isinstance(maturity, str):
             maturity = int(maturity) if maturity.isdigit() else self.market.MATURITY.get(maturity)
@@ -104,6 +107,7 @@ class RowReader:
             province=region.province.code if region else "",
             cooperation_modes=frozenset(m for m in modes or () if m),
             maturity=maturity if isinstance(maturity, int) and 1 <= maturity <= 9 else None,
+            maturity_wanted=wanted if isinstance(wanted, int) and 1 <= wanted <= 9 else None,
             published=as_date(row.get("published_at") or row.get("postTime")),
             completeness=row.get("completeness"),
         )

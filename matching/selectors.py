@@ -2,17 +2,15 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now
 
-from matching.matcher import STRUCTURE
 from matching.models import Match, MatchAnswer
 from organizations.models import Organization
 from organizations.selectors import Actor
 from repositories.models import Listing, ListingStatus
-from taxonomy.models import CooperationMode
+from taxonomy.models import CooperationMode, Field
 
 
 def _live_listing_q(relation: str) -> Q:
@@ -97,7 +95,7 @@ def match_review_queue(*, actor: Actor) -> QuerySet[Match]:
     if not actor.is_staff_reviewer:
         return Match.objects.none()
     queryset = Match.objects.filter(_awaiting_review_q(actor=actor))
-    return match_list(actor=actor, queryset=queryset).order_by("need_id", "-score", "id")
+    return match_list(actor=actor, queryset=queryset).order_by("need_id", "-degree", "-score", "id")
 
 
 def match_review_queue_needs(*, actor: Actor) -> QuerySet[Listing]:
@@ -108,31 +106,33 @@ def match_review_queue_needs(*, actor: Actor) -> QuerySet[Listing]:
     return (
         Listing.objects.filter(pk__in=queue.values("need_id"))
         .annotate(
-            best_score=Max("matches_as_need__score", filter=pending),
+            best_degree=Max("matches_as_need__degree", filter=pending),
             pending_count=Count("matches_as_need", filter=pending),
         )
         .select_related("organization", "region__parent")
         .prefetch_related(
             Prefetch(
                 "matches_as_need",
-                queryset=queue.order_by("-score", "id"),
+                queryset=queue.order_by("-degree", "-score", "id"),
                 to_attr="pending_matches",
             )
         )
-        .order_by("-best_score", "-pk")
+        .order_by("-best_degree", "-pk")
     )
 
 
-def match_score_ceiling() -> float:
-    """The highest score the matcher can give (full relevance and every bonus): people read
-    scores as a percentage of it."""
-    weights = settings.MATCHING["weights"]
-    return 1 + sum(weights[name] for name in STRUCTURE)
+def need_has_proposals(*, need: Listing) -> bool:
+    """Whether the matcher proposed anything for the need that the staff have not rejected."""
+    return Match.objects.filter(need=need).exclude(status=Match.Status.REJECTED).exists()
 
 
-def cooperation_modes_by_code() -> dict[str, CooperationMode]:
-    """Every cooperation mode by code: one query for all the explanations on a page."""
-    return {mode.code: mode for mode in CooperationMode.objects.all()}
+def explanation_names() -> dict[str, dict]:
+    """Cooperation modes and technical fields by code: two queries for all the explanations
+    on a page."""
+    return {
+        "modes": {mode.code: mode for mode in CooperationMode.objects.all()},
+        "fields": {field.code: field for field in Field.objects.all()},
+    }
 
 
 def match_statistics(*, actor: Actor) -> dict[str, Any]:

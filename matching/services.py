@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -14,15 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.web import site_url
+from matching import training
 from matching.indexing import TEAM_KIND, profiles_lookup
 from matching.matcher import Matcher
-from matching.models import AutoApproveRule, Match, MatchAnswer, SupplyKind
+from matching.models import AutoApproveRule, Match, MatchAnswer, RankerModel, SupplyKind
 from matching.permissions import (
     match_can_review,
     match_party_organization_id,
     region_can_set_auto_approval,
 )
-from matching.selectors import cooperation_modes_by_code
+from matching.ranker import active_ranker
+from matching.selectors import explanation_names
 from notifications.models import Notification
 from organizations.models import Organization
 from organizations.selectors import Actor
@@ -32,8 +35,10 @@ from outcomes.services import outcome_record
 from repositories.models import Listing, ListingKind
 from search.backends import get_backend
 from search.embedding import encoder
-from taxonomy.models import CooperationMode, Region
+from taxonomy.models import Region
 from webhooks.services import webhook_emit
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,11 +94,13 @@ def _record_match_outcome(
     )
 
 
-def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> list[Match]:
+def matches_refresh(
+    *, listing_id: int, vectors: tuple[np.ndarray, np.ndarray] | None = None
+) -> list[Match]:
     """Propose matches for a listing: supply for a need, needs for supply. Safe to run twice:
     one row per need and supply; reviewed matches keep their review; proposals that fell out
-    of the top are withdrawn. Returns the listing's matches, rejected ones aside. `vector`: the
-    listing already embedded as a query (bulk runs embed many at once)."""
+    of the top are withdrawn. Returns the listing's matches, rejected ones aside. `vectors`: the
+    listing's text and title already embedded as queries (bulk runs embed many at once)."""
     listing = Listing.objects.filter(pk=listing_id).first()
     own = Q(need_id=listing_id) | Q(supply_listing_id=listing_id)
     profiles = profiles_lookup([f"{listing.kind}:{listing_id}"]) if listing else {}
@@ -102,13 +109,16 @@ def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> lis
         return []
     (profile,) = profiles.values()
     is_need = listing.kind == ListingKind.NEED
-    candidates = Matcher(get_backend()).match(
+    ranker = active_ranker()
+    vector, title_vector = vectors or (None, None)
+    candidates = Matcher(get_backend(), ranker=ranker).match(
         profile,
         kinds=SUPPLY_KINDS if is_need else [ListingKind.NEED],
         lookup=profiles_lookup,
         k=settings.MATCHING["top"],
         exclude_ids=_hidden_for(listing.organization_id, need_side=is_need),
         vector=vector,
+        title_vector=title_vector,
     )
     if is_need:
         rows = [(listing.pk, listing.region_id, c.profile.id, c) for c in candidates]
@@ -136,6 +146,8 @@ def matches_refresh(*, listing_id: int, vector: np.ndarray | None = None) -> lis
                     **_supply_fields(supply_key),
                     "region_id": region_id,
                     "score": round(candidate.score, 6),
+                    "degree": candidate.degree,
+                    "ranker_version": ranker.version,
                     "parts": {name: round(v, 6) for name, v in candidate.parts.items()},
                     "explanation": candidate.explanation,
                     "model": encoder.model_id(),
@@ -176,7 +188,7 @@ def _auto_approve(match: Match) -> None:
         )
     }
     rule = rules.get(region.pk) or rules.get(region.province.pk)
-    if rule is None or match.score < rule.min_score:
+    if rule is None or match.degree < rule.min_degree:
         return
     organizations = [match.need.organization, match.supply_organization]
     if all(org.status == Organization.Status.VERIFIED for org in organizations):
@@ -378,44 +390,144 @@ def match_answer(
 
 
 def auto_approve_rule_set(
-    *, actor: Actor, region: Region, enabled: bool, min_score: float
+    *, actor: Actor, region: Region, enabled: bool, min_degree: int
 ) -> AutoApproveRule:
     if not region_can_set_auto_approval(actor=actor, region=region):
         raise PermissionDenied(_("This region is not yours to review."))
-    if not 0 <= min_score <= 2:
-        raise ValidationError({"min_score": _("The minimum score lies between 0 and 2.")})
+    if not 0 <= min_degree <= 100:
+        raise ValidationError({"min_degree": _("The lowest match degree lies between 0 and 100.")})
     rule, _created = AutoApproveRule.objects.update_or_create(
         region=region,
-        defaults={"enabled": enabled, "min_score": min_score, "updated_by": actor.user},
+        defaults={"enabled": enabled, "min_degree": min_degree, "updated_by": actor.user},
     )
     return rule
 
 
-def explanation_text(match: Match, modes: dict[str, CooperationMode] | None = None) -> str:
-    """The explanation in the reader's language: shared terms, field, region, modes.
-    `modes`: cooperation modes by code, for pages that explain many matches."""
+def _decision_label(match: Match) -> int | None:
+    """1 if people found the match relevant, 0 if not, None if undecided. A party's answer
+    outweighs the review: it knows its own need best."""
+    answers = {answer.answer for answer in match.answers.all()}
+    if MatchAnswer.Answer.NOT_RELEVANT in answers:
+        return 0
+    if answers & {MatchAnswer.Answer.INTERESTED, MatchAnswer.Answer.CONTACTED}:
+        return 1
+    if match.status == Match.Status.APPROVED and not match.auto_approved:
+        return 1
+    if match.status == Match.Status.REJECTED:
+        return 0
+    return None
+
+
+def decisions_training_set() -> training.TrainingSet:
+    """Every decided match whose stored signals hold all of training.ALL_FEATURES, labelled
+    by _decision_label and grouped by need."""
+    matches = Match.objects.exclude(status=Match.Status.PROPOSED).prefetch_related("answers")
+    candidates, grades = {}, {}
+    for match in matches.order_by("pk").iterator(chunk_size=2000):
+        label = _decision_label(match)
+        if label is None or not all(name in match.parts for name in training.ALL_FEATURES):
+            continue
+        candidates.setdefault(match.need_id, []).append((match.supply_key, match.parts))
+        grades.setdefault(match.need_id, {})[match.supply_key] = label
+    return training.training_set(candidates, grades)
+
+
+def _decided_since(moment) -> int:
+    decided = Q(reviewed_at__gt=moment) | Q(answers__updated_at__gt=moment)
+    return Match.objects.exclude(status=Match.Status.PROPOSED).filter(decided).distinct().count()
+
+
+@transaction.atomic
+def ranker_retrain() -> RankerModel | None:
+    """Fit a new ranker model on the decisions, over every signal, if there are
+    MATCHING["retrain_min_decisions"] and MATCHING["retrain_min_new_decisions"] came since the
+    last fit. A quarter of the needs is held back; the new model becomes active only if it
+    beats the active one there (training.compare). Either way the attempt is kept, with both
+    models' figures; run again without new decisions, it does nothing."""
+    options = settings.MATCHING
+    # One retraining at a time: the last version's row is the lock.
+    last = RankerModel.objects.select_for_update().order_by("-version").first()
+    new_decisions = _decided_since(last.trained_at) if last else None
+    data = decisions_training_set()
+    if len(data.labels) < options["retrain_min_decisions"] or (
+        last and new_decisions < options["retrain_min_new_decisions"]
+    ):
+        logger.info("ranker: %s decisions, %s new: no retraining", len(data.labels), new_decisions)
+        return None
+    fitting, held = training.split_by_demand(data)
+    if len(set(fitting.labels.tolist())) < 2 or len(set(held.labels.tolist())) < 2:
+        logger.info("ranker: the decisions hold one answer only: no retraining")
+        return None
+    model = training.fit(fitting, training.ALL_FEATURES)
+    better, figures = training.compare(model, active_ranker().model_for("default"), held)
+    if better:
+        RankerModel.objects.filter(active=True).update(active=False)
+    return RankerModel.objects.create(
+        version=(last.version if last else 0) + 1,
+        coefficients={"default": model.as_dict()},
+        metrics={
+            "held_back": figures,
+            "fitted_on": len(fitting.labels),
+            "held_back_pairs": len(held.labels),
+            "needs": len(set(data.groups.tolist())),
+        },
+        decisions=len(data.labels),
+        active=better,
+    )
+
+
+def explanation_reasons(match: Match, names: dict | None = None) -> list[str]:
+    """Why the match was proposed, one sentence per reason, in the reader's language: the
+    rare key terms both use, the field they share, region, cooperation modes and maturity.
+    `names`: modes and fields by code (selectors.explanation_names), for pages of matches."""
     explanation = match.explanation or {}
-    pieces = []
+    if names is None:
+        names = explanation_names()
+    separator = _list_separator()
+    reasons = []
     if explanation.get("terms"):
-        terms = _list_separator().join(explanation["terms"])
-        pieces.append(_("shared terms: %(terms)s") % {"terms": terms})
-    levels = explanation.get("field_levels", 0)
-    if levels == 3:
-        pieces.append(_("same technical direction"))
-    elif levels == 2:
-        pieces.append(_("same industry"))
-    elif levels == 1:
-        pieces.append(_("same domain"))
+        reasons.append(
+            _("Both speak of %(terms)s") % {"terms": separator.join(explanation["terms"])}
+        )
+    fields = [
+        names["fields"][code] for code in explanation.get("fields", ()) if code in names["fields"]
+    ]
+    if fields:
+        path = " → ".join(field.label for field in fields)
+        level = fields[-1].get_level_display()
+        reasons.append(_("Both in %(path)s (%(level)s)") % {"path": path, "level": level})
     if explanation.get("region") == "city":
-        pieces.append(_("same city"))
+        reasons.append(_("In the same city"))
     elif explanation.get("region") == "province":
-        pieces.append(_("same province"))
+        reasons.append(_("In the same province"))
     if codes := explanation.get("cooperation_modes"):
-        if modes is None:
-            modes = cooperation_modes_by_code()
-        known = sorted((modes[code] for code in codes if code in modes), key=lambda m: m.position)
-        names = [mode.label for mode in known]
-        pieces.append(_("both accept: %(modes)s") % {"modes": _list_separator().join(names)})
-    if explanation.get("maturity"):
-        pieces.append(_("maturity TRL %(level)s") % {"level": explanation["maturity"]})
-    return pgettext("clause separator", "; ").join(str(p) for p in pieces) or _("similar texts")
+        known = sorted(
+            (names["modes"][code] for code in codes if code in names["modes"]),
+            key=lambda mode: mode.position,
+        )
+        if known:
+            labels = separator.join(mode.label for mode in known)
+            reasons.append(_("Both accept %(modes)s") % {"modes": labels})
+    offered, wanted = explanation.get("maturity"), explanation.get("maturity_wanted")
+    if offered and wanted:
+        template = (
+            _(
+                "The achievement has reached TRL %(offered)s; the need asks for TRL "
+                "%(wanted)s or more"
+            )
+            if offered >= wanted
+            else _(
+                "The achievement is at TRL %(offered)s, short of the TRL %(wanted)s the "
+                "need asks for"
+            )
+        )
+        reasons.append(template % {"offered": offered, "wanted": wanted})
+    elif offered:
+        reasons.append(_("The achievement has reached TRL %(offered)s") % {"offered": offered})
+    return [str(reason) for reason in reasons]
+
+
+def explanation_text(match: Match, names: dict | None = None) -> str:
+    """The reasons as one sentence (notifications, e-mails, the API)."""
+    reasons = explanation_reasons(match, names)
+    return pgettext("clause separator", "; ").join(reasons) or str(_("similar texts"))

@@ -69,7 +69,7 @@ def index_and_match_dirty(
         # Embedded together as queries: a batch is several times faster than one at a time.
         vectors = indexing.query_vectors(batch)
         for listing_id in batch:
-            matches_refresh(listing_id=listing_id, vector=vectors.get(listing_id))
+            matches_refresh(listing_id=listing_id, vectors=vectors.get(listing_id))
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -99,3 +99,12 @@ def rematch_live_needs():
 @shared_task(acks_late=True, ignore_result=True)
 def rematch_listing(listing_id: int):
     matches_refresh(listing_id=listing_id)
+
+
+@shared_task(ignore_result=True)
+def retrain_ranker():
+    """Nightly (beat): a new ranker model when enough new decisions exist; it becomes active
+    only if it ranks held-back decisions better (matching.services.ranker_retrain)."""
+    from matching.services import ranker_retrain
+
+    ranker_retrain()

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,14 +25,16 @@ from matching.permissions import (
     match_region_can_review,
 )
 from matching.selectors import (
-    cooperation_modes_by_code,
+    explanation_names,
     match_get,
     match_list,
     match_review_queue,
     match_review_queue_needs,
     match_statistics,
+    need_has_proposals,
 )
 from organizations.models import Organization
+from repositories.models import ListingKind
 from repositories.permissions import listing_is_own
 from repositories.selectors import listing_get
 from taxonomy.models import Region
@@ -41,25 +44,42 @@ from taxonomy.models import Region
 REVIEW_NEEDS_PER_PAGE = 10
 
 
+def _subscription_query(listing):
+    """A subscription to the supply that could answer the need, as a link's query string."""
+    query = QueryDict(mutable=True)
+    query["name"] = listing.title[:64]
+    query.setlist("kinds", [ListingKind.ACHIEVEMENT, ListingKind.TALENT, ListingKind.PROJECT])
+    if listing.field_id:
+        query["fields"] = str(listing.field_id)
+    return query.urlencode()
+
+
 def listing_matches_context(*, actor, listing):
     """The matches shown on a listing's page, each with the other side and why. The owner
     sees the matches pushed to it; the region's CAST staff see the proposals too."""
     matches = list(
         match_list(actor=actor)
         .filter(Q(need=listing) | Q(supply_listing=listing))
-        .order_by("-score", "id")
+        .order_by("-degree", "-score", "id")
     )
     for match in matches:
         match.counterpart = match.need if match.supply_listing_id == listing.pk else match.supply
     is_owner = listing_is_own(actor=actor, listing=listing)
     can_review = match_region_can_review(actor=actor, region_id=listing.region_id)
+    matched = listing.indexed_at is not None
     return {
-        "matches": matches,
-        "cooperation_modes": cooperation_modes_by_code() if matches else {},
-        "show_matches": bool(matches) or is_owner or can_review,
-        "matching_pending": (is_owner or can_review)
+        # The matcher ran and found nothing worth a reviewer's time: the owner is told so and
+        # offered the next steps instead of a weak list.
+        "nothing_good": is_owner
+        and listing.kind == ListingKind.NEED
         and listing.is_live
-        and listing.indexed_at is None,
+        and matched
+        and not need_has_proposals(need=listing),
+        "subscription_query": _subscription_query(listing) if is_owner else "",
+        "matches": matches,
+        "explanation_names": explanation_names() if matches else {},
+        "show_matches": bool(matches) or is_owner or can_review,
+        "matching_pending": (is_owner or can_review) and listing.is_live and not matched,
         "can_review_matches": can_review,
         "matches_await_review": is_owner and not can_review,
     }
@@ -176,7 +196,7 @@ def _render_review_queue(request, *, bulk_form=None, bulk_need_id=None, rule_for
         {
             "page": page,
             "awaiting_count": match_review_queue(actor=actor).count(),
-            "cooperation_modes": cooperation_modes_by_code(),
+            "explanation_names": explanation_names(),
             "bulk_form": bulk_form,
             "bulk_need_id": bulk_need_id,
             "bulk_selected": bulk_selected,
@@ -247,7 +267,7 @@ def _auto_approve_rule(request):
                 actor=request.actor,
                 region=region,
                 enabled=form.cleaned_data["enabled"],
-                min_score=form.min_score(),
+                min_degree=form.cleaned_data["min_match"],
             )
         except PermissionDenied as error:
             messages.error(request, error_text(error))

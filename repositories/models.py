@@ -52,6 +52,7 @@ KIND_FIELDS = {
         "problem",
         "target_indicators",
         "constraints",
+        "maturity_wanted",
         "budget_min",
         "budget_max",
         "budget_negotiable",
@@ -254,6 +255,14 @@ class Need(Listing):
         _("target indicators"), blank=True, max_length=LONG_TEXT_MAX_LENGTH
     )
     constraints = models.TextField(_("constraints"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
+    # The least mature solution the enterprise can use (a pilot line cannot take a lab result).
+    maturity_wanted = models.PositiveSmallIntegerField(
+        _("maturity wanted (at least)"),
+        choices=Maturity.choices,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Maturity.TRL1), MaxValueValidator(Maturity.TRL9)],
+    )
     budget_min = models.DecimalField(
         _("budget from (10k CNY)"),
         max_digits=10,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.web import add_service_errors
+from repositories.models import ListingKind
 from subscriptions import services
 from subscriptions.forms import SubscriptionForm
 from subscriptions.selectors import (
@@ -26,10 +27,21 @@ def _wants_preview(request):
     return request.method == "POST" and request.POST.get("action") == "preview"
 
 
+def _initial_from(query):
+    """The new subscription's criteria as a link carries them: name, keywords, kinds, fields."""
+    return {
+        "name": query.get("name", "")[:64],
+        "keywords": query.get("keywords", "")[:200],
+        "kinds": [kind for kind in query.getlist("kinds") if kind in ListingKind.values],
+        "fields": [pk for pk in query.getlist("fields") if pk.isdigit()],
+    }
+
+
 @login_required
 def subscription_index(request):
-    """The person's subscriptions, the latest pushes, and the form for a new subscription."""
-    form = SubscriptionForm(request.POST or None)
+    """The person's subscriptions, the latest pushes, and the form for a new subscription
+    (prefilled from the query string: a need without a good match links here)."""
+    form = SubscriptionForm(request.POST or None, initial=_initial_from(request.GET))
     preview = None
     if request.method == "POST" and form.is_valid():
         if _wants_preview(request):

@@ -1,43 +1,36 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from matching.selectors import match_score_ceiling
-from matching.services import explanation_text
+from matching.services import explanation_reasons, explanation_text
 from matching.views import listing_matches_context
 
 register = template.Library()
 
-# Labels for a match's score as a share of the best possible one, highest threshold first.
-RELEVANCE_LABELS = [
-    (80, _("highly relevant")),
-    (60, _("relevant")),
+# Labels for a match degree (the estimated chance in percent that it is relevant), highest
+# threshold first.
+DEGREE_LABELS = [
+    (75, _("very likely relevant")),
+    (50, _("likely relevant")),
     (0, _("possibly relevant")),
 ]
 
 
 @register.filter
-def explain(match, modes=None):
-    """Why the match was proposed, in the reader's language; `modes`: cooperation modes by
+def explain(match, names=None):
+    """Why the match was proposed, in the reader's language; `names`: modes and fields by
     code, loaded once for a page of matches."""
-    return explanation_text(match, modes)
+    return explanation_text(match, names)
 
 
 @register.filter
-def percent(value):
-    """A value in [0, 1] (a similarity, an agreement) as a whole percentage."""
-    return f"{min(max(value or 0, 0), 1) * 100:.0f}"
+def reasons(match, names=None):
+    """The explanation's sentences, one per reason."""
+    return explanation_reasons(match, names)
 
 
 @register.filter
-def score_percent(score):
-    """A match's score as a percentage of the best possible one (the raw score exceeds 1)."""
-    return percent(score / match_score_ceiling())
-
-
-@register.filter
-def relevance_label(score):
-    share = int(score_percent(score))
-    return next(label for threshold, label in RELEVANCE_LABELS if share >= threshold)
+def degree_label(degree):
+    return next(label for threshold, label in DEGREE_LABELS if (degree or 0) >= threshold)
 
 
 @register.inclusion_tag("matching/_listing_matches_section.html", takes_context=True)

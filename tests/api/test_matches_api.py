@@ -203,6 +203,7 @@ def test_a_match_reads_with_both_sides_and_why(client, world, approved):
     assert set(body) == {
         "id",
         "status",
+        "degree",
         "score",
         "parts",
         "explanation",
@@ -217,6 +218,7 @@ def test_a_match_reads_with_both_sides_and_why(client, world, approved):
     }
     assert body["status"] == "approved"
     assert body["score"] == 0.8
+    assert body["degree"] == 80
     assert body["parts"] == {"relevance": 0.8, "dense": 0.7, "field": 1.0}
     assert body["explanation"] == EXPLANATION
     assert body["need"] == {
@@ -259,7 +261,9 @@ def test_explanation_text_follows_the_request_language(client, world, approved):
 
     client.cookies["django_language"] = "en"
     english = client.get(match_url(approved)).json()["explanation_text"]
-    assert english == "shared terms: 红外, 开关; same industry; same city; maturity TRL 5"
+    assert english == (
+        "Both speak of 红外, 开关; In the same city; The achievement has reached TRL 5"
+    )
 
 
 def test_an_expert_service_team_as_supply(client, world):
@@ -302,10 +306,10 @@ def test_listing_does_not_query_per_match(
     # Two of them read the ids of the organization's listings, whose matches are then found
     # through indexes (matching.selectors.match_visibility_q), and the page's ids before its
     # rows (api.pagination.IdsFirstPagination).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(URL, {"page_size": 50})
     assert len(ids(response)) == count
-    assert "双方均接受" in response.json()["results"][0]["explanation_text"]
+    assert "都接受" in response.json()["results"][0]["explanation_text"]
 
 
 # --- filters and ordering ---------------------------------------------------------------------
@@ -345,7 +349,8 @@ def names(several, response):
         ({"region": NINGBO}, ["e", "d"]),
         ({"region": ZHEJIANG}, ["e", "a", "c", "d", "b"]),
         ({"region": SHENZHEN}, []),
-        ({"min_score": "0.7"}, ["e", "a", "c"]),
+        ({"min_degree": "70"}, ["e", "a", "c"]),
+        ({"ordering": "degree"}, ["b", "d", "c", "a", "e"]),
         ({"ordering": "score"}, ["b", "d", "c", "a", "e"]),
         ({"ordering": "-created_at"}, ["e", "d", "c", "b", "a"]),
         ({"ordering": "created_at"}, ["a", "b", "c", "d", "e"]),
@@ -380,7 +385,7 @@ def test_equal_scores_page_without_repeats(client, world):
         ({"supply_kind": "robot"}, "supply_kind"),
         ({"status": "done"}, "status"),
         ({"region": "000000"}, "region"),
-        ({"min_score": "high"}, "min_score"),
+        ({"min_degree": "high"}, "min_degree"),
     ],
 )
 def test_bad_filters_are_400_naming_the_field(client, world, proposed, query, field):

@@ -87,3 +87,43 @@ def test_need_published_matches_approved_pushed_and_answered(new_browser, index)
     assert (answer.organization, answer.answer) == (institute, "interested")
     # …and the enterprise hears of the answer.
     assert enterprise.pk and owner.notifications.filter(topic="match").count() == 2
+
+
+def test_a_need_with_nothing_good_says_so_and_offers_the_next_steps(new_browser, index):
+    factories.cast_staff(factories.HANGZHOU, username="hz_staff")
+    institute = factories.OrganizationFactory(kind=Organization.Kind.INSTITUTION)
+    for title, description in (
+        ("水稻稻瘟病绿色防控技术", "利用生物农药与抗病品种相结合，降低稻瘟病发病率。"),
+        ("茶叶机械化采摘装备", "适用于名优绿茶的嫩芽识别与采摘，采摘完整率高。"),
+    ):
+        factories.AchievementFactory(organization=institute, title=title, description=description)
+    index_and_match_dirty(limit=None)
+    enterprise = factories.OrganizationFactory(name="杭州锂电循环科技有限公司")
+    factories.member_of(enterprise, username="battery_owner")
+    need = factories.NeedFactory(
+        organization=enterprise,
+        status=ListingStatus.SUBMITTED,
+        title="退役动力电池梯次利用的健康状态快速评估",
+        problem="需要在十分钟内评估退役磷酸铁锂电池模组的健康状态，以决定梯次利用还是拆解回收。",
+    )
+    reviewer = new_browser()
+    reviewer.log_in("hz_staff")
+    reviewer.go("/review/")
+    reviewer.submit_with(f'#review-listing-{need.pk} button[name="decision"][value="approve"]')
+    # The matcher ran and kept nothing: no weak list reaches the staff.
+    need.refresh_from_db()
+    assert need.indexed_at is not None
+    assert not Match.objects.filter(need=need).exists()
+
+    owner = new_browser()
+    owner.log_in("battery_owner")
+    owner.go(need.get_absolute_url())
+    box = owner.visible("#nothing-good")
+    assert "暂无合适的匹配" in box.text
+    owner.submit_with("#nothing-good-subscribe")
+    owner.wait_for_path("/subscriptions/")
+    assert owner.driver.find_element(By.NAME, "name").get_attribute("value") == need.title
+    owner.go(need.get_absolute_url())
+    # Asking for a demand analysis is offered at once, not after the usual days.
+    owner.submit_with("#ask-for-analysis")
+    owner.wait_for_path(f"/demand-analyses/request/{need.pk}/")

@@ -168,12 +168,12 @@ def test_a_bulk_review_with_an_id_too_big_is_refused_naming_it(superuser_client)
     }
 
 
-def test_a_score_beyond_any_number_is_refused_naming_it(superuser_client):
-    response = superuser_client.get("/api/v1/matches/?min_score=1e400", HTTP_ACCEPT_LANGUAGE="en")
+def test_a_degree_beyond_any_number_is_refused_naming_it(superuser_client):
+    response = superuser_client.get("/api/v1/matches/?min_degree=1e400", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "min_score": ["Ensure this value is less than or equal to 1e+50."]
+        "min_degree": ["Ensure this value is less than or equal to 1e+50."]
     }
 
 

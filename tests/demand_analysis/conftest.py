@@ -60,6 +60,7 @@ def world(db):
         target_indicators="",
         background="企业位于萧山，日排放印染废水 3000 吨。",
         published_at=timezone.now() - timedelta(days=10),
+        indexed_at=timezone.now() - timedelta(days=10),  # the matcher has run
     )
     team = OrganizationFactory(
         name="浙江环保专家服务团", kind=Organization.Kind.SERVICE_TEAM, region=region(HANGZHOU)

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from demand_analysis import services
+from demand_analysis import selectors, services
 from demand_analysis.models import AnalysisStatus, DemandAnalysis
 from matching.models import Match, SupplyKind
-from matching.selectors import match_score_ceiling
 from repositories.models import Need
 from tests.demand_analysis.conftest import act, content
 from tests.factories import AchievementFactory
@@ -35,7 +34,8 @@ def match(world, share):
         supply_listing=supply,
         supply_key=f"achievement:{supply.pk}",
         region=world.need.region,
-        score=match_score_ceiling() * share,
+        score=share,
+        degree=round(100 * share),
         model="test",
     )
 
@@ -66,8 +66,20 @@ def test_no_offer_to_others_nor_with_a_good_match_nor_too_early(client, world):
     )
     owner = login(client, world.owner_user)
     Need.objects.filter(pk=world.need.pk).update(published_at=timezone.now() - timedelta(days=1))
+    # Nothing proposed at all: offered at once.
+    assert 'id="demand-analysis-offer"' in need_page(owner, world).content.decode()
+    # A weak proposal the staff may still review: not yet.
+    weak = match(world, 0.4)
     assert 'id="demand-analysis-offer"' not in need_page(owner, world).content.decode()
-    Need.objects.filter(pk=world.need.pk).update(published_at=timezone.now() - timedelta(days=9))
+    assert not selectors.need_list_offered_analysis(actor=act(world.owner_user)).exists()
+    weak.delete()
+    assert selectors.need_list_offered_analysis(actor=act(world.owner_user)).get() == world.need
+    # Not before the matcher has run.
+    Need.objects.filter(pk=world.need.pk).update(indexed_at=None)
+    assert 'id="demand-analysis-offer"' not in need_page(owner, world).content.decode()
+    Need.objects.filter(pk=world.need.pk).update(
+        published_at=timezone.now() - timedelta(days=9), indexed_at=timezone.now()
+    )
     good = match(world, 0.7)
     assert 'id="demand-analysis-offer"' not in need_page(owner, world).content.decode()
     # A good match the staff rejected does not count.

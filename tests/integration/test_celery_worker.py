@@ -129,7 +129,7 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_and_the_push_happens_onc
         description="采用红外感应实现非接触开关控制，适用于LED手电筒等照明产品。",
     )
     indexing.index_listing(achievement.pk)
-    AutoApproveRule.objects.create(region=region("330000"), enabled=True, min_score=0.0)
+    AutoApproveRule.objects.create(region=region("330000"), enabled=True, min_degree=0)
     need = NeedFactory(
         title="LED手电筒红外开关改进",
         problem="手电筒的机械开关容易损坏，需要设计一款红外控制的LED手电筒开关。",

@@ -23,6 +23,7 @@ def make_match(need, supply, *, status=Match.Status.PROPOSED, score=0.8, **field
         fields = {"reviewed_at": timezone.now(), "pushed_at": timezone.now(), **fields}
     fields.setdefault("parts", {"relevance": score, "dense": 0.7, "field": 1.0})
     fields.setdefault("explanation", EXPLANATION)
+    fields.setdefault("degree", round(100 * min(score, 1)))
     return Match.objects.create(
         need=need,
         supply_kind=kind,

@@ -147,28 +147,30 @@ def test_the_owner_is_told_proposals_wait_for_review(client, world):
 # --- scores as people read them ---------------------------------------------------------------
 
 
-def test_scores_read_as_percentages_not_raw_numbers(client, world):
+def test_people_read_the_match_degree_and_reasons_never_raw_numbers(client, world):
     Match.objects.filter(pk=world.approved.pk).update(
         score=1.14,
-        parts={
-            "relevance": 0.97,
-            "dense": 0.9123,
-            "title": 0.88,
-            "keyword": 95.74,
-            "field": 2 / 3,
-            "region": 0.5,
-            "cooperation": 1.0,
+        degree=81,
+        parts={"relevance": 0.97, "dense": 0.9123, "title": 0.88, "keyword": 95.74},
+        explanation={
+            "terms": ["锂电池", "回收"],
+            "passage": "采用湿法冶金从废旧锂电池中回收钴镍。",
+            "fields": [],
+            "field_levels": 0,
+            "region": "province",
+            "cooperation_modes": [],
+            "maturity": 6,
+            "maturity_wanted": 5,
         },
     )
     client.force_login(world.need_member)
     listing_html = client.get(world.need.get_absolute_url()).content.decode()
     detail_html = client.get(world.approved.get_absolute_url()).content.decode()
-    # 1.14 of a best possible 1.16.
-    assert "匹配度 98%" in listing_html
-    assert "高度相关" in listing_html
-    for raw in ("1.14", "95.74", "95.7", "0.97", "0.912"):
+    assert "匹配度 81%" in listing_html and "匹配度 81%" in detail_html
+    assert "很可能相关" in listing_html
+    for raw in ("1.14", "95.74", "95.7", "0.97", "0.912", "91%", "97%"):
         assert raw not in listing_html and raw not in detail_html, raw
-    assert "匹配度 98%" in detail_html
-    assert "文本相关度 97%" in detail_html
-    assert "语义相似度 91%" in detail_html
-    assert "领域 67% · 地区 50% · 合作方式 100%" in detail_html
+    assert "都提到锂电池、回收" in detail_html
+    assert "同省" in detail_html
+    assert "成果已达 TRL 6，需求要求 TRL 5 以上" in detail_html
+    assert "采用湿法冶金从废旧锂电池中回收钴镍。" in detail_html

@@ -9,18 +9,27 @@ from django.conf import settings
 
 from matching.evaluation import read_qrels
 from matching.matcher import (
+    Candidate,
     Matcher,
     cooperation_agreement,
+    coverage,
+    explain,
     field_agreement,
+    matched_passage,
+    maturity_fit,
     profile_passage_ids,
     region_agreement,
     search_documents,
     shared_terms,
+    term_weights,
+    worth_proposing,
 )
 from matching.profiles import Profile, RowReader
+from search.backends.base import SearchDocument
 from search.backends.embedded import EmbeddedSearchBackend
 from search.documents import owner_id
 from search.embedding.cache import embed_cached
+from search.text import tokenize
 
 LISTINGS = Path(settings.BASE_DIR).parent / "shared" / "data" / "listings"
 
@@ -149,12 +158,78 @@ def test_cooperation_agreement_is_neutral_when_a_side_is_silent():
     assert cooperation_agreement(need, structure()) == 0.5
 
 
-def test_shared_terms_prefer_whole_terms_in_the_demands_order():
-    from search.text import tokenize
+def test_shared_terms_leave_out_generic_words_and_quantities_rarest_first(tmp_path):
+    backend = EmbeddedSearchBackend(tmp_path / "index")
+    backend.add_many(
+        [
+            SearchDocument(f"achievement:{n}", "achievement", tokenize(text), None, "", {})
+            for n, text in enumerate(
+                [
+                    "降低成本的工业处理技术，成本降低30%以上",
+                    "现有工业设备的处理工艺，提高效率1.5倍",
+                    "废旧锂电池回收技术，降低成本",
+                    "锂电池正极材料",
+                ]
+            )
+        ]
+    )
+    demand = tokenize("寻求废旧锂电池回收处理技术，要求降低成本30%以上，现有工业设备效率提高1.5倍")
+    weights = term_weights(demand, backend)
+    supply = set(tokenize("废旧锂电池回收处理工艺：降低成本30%以上，现有工业设备效率提高1.5倍"))
+    terms = shared_terms(weights, supply)
+    for noise in ("处理", "降低", "成本", "工业", "现有", "以上", "1.5", "30%"):
+        assert noise not in terms, noise
+    assert terms[:2] == ["废旧", "回收"]  # each in one document: rarer than 锂电池 (two)
+    assert "锂电池" in terms
+    assert coverage(weights, supply) > coverage(weights, set(tokenize("锂电池正极材料"))) > 0
 
-    terms = shared_terms(tokenize("红外开关的LED手电筒"), "一种LED手电筒的红外开关电路")
-    assert "手电筒" in terms and "led" in terms
-    assert not ("电筒" in terms and "手电筒" in terms)
+
+def test_the_matched_passage_is_the_sentence_holding_the_rarest_shared_terms():
+    weights = {"回收": 2.0, "锂电池": 1.0, "正极": 1.5}
+    supply = Profile(
+        id="a",
+        kind="achievement",
+        passages=["本团队长期从事材料研究。采用湿法冶金回收废旧锂电池中的钴镍！"],
+    )
+    assert matched_passage(weights, supply) == "采用湿法冶金回收废旧锂电池中的钴镍！"
+    assert matched_passage({"石墨烯": 1.0}, supply) == ""
+
+
+def test_supply_looking_for_needs_is_explained_from_the_needs_side():
+    achievement = Profile(
+        id="achievement:1", kind="achievement", passages=["湿法冶金回收钴镍。"], maturity=4
+    )
+    need = Profile(
+        id="need:2",
+        kind="need",
+        passages=["公司简介。需要回收废旧锂电池中的钴镍。"],
+        maturity_wanted=6,
+    )
+    candidate = Candidate(profile=need, score=0.0, parts={"field": 0.0, "region": 0.0})
+    why = explain(achievement, candidate, {"钴镍": 2.0, "回收": 1.0})
+    assert (why["passage"], why["passage_of"]) == ("需要回收废旧锂电池中的钴镍。", "need")
+    assert (why["maturity"], why["maturity_wanted"]) == (4, 6)
+    assert maturity_fit(achievement, need) == maturity_fit(need, achievement) == 0.5
+    assert maturity_fit(need, structure(maturity=7)) == 1.0
+
+
+def candidates_with(*degrees):
+    return [Candidate(profile=n, score=0.0, parts={}, degree=d) for n, d in enumerate(degrees)]
+
+
+def test_only_what_is_worth_proposing_reaches_the_staff(settings):
+    settings.MATCHING = {
+        **settings.MATCHING,
+        "first_threshold": {"default": 30, "talent": 40},
+        "threshold": {"default": 50, "talent": 60},
+    }
+    kept = worth_proposing(candidates_with(72, 55, 49, 20), "achievement")
+    assert [c.degree for c in kept] == [72, 55]
+    # A demand's best candidate from the lower bar, the rest from the higher one.
+    assert [c.degree for c in worth_proposing(candidates_with(35, 33), "achievement")] == [35]
+    assert worth_proposing(candidates_with(25, 10), "achievement") == []
+    assert worth_proposing(candidates_with(35), "talent") == []
+    assert [c.degree for c in worth_proposing(candidates_with(45, 61, 59), "talent")] == [45, 61]
 
 
 @pytest.mark.django_db

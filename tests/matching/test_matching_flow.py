@@ -294,18 +294,18 @@ def test_only_the_two_sides_answer_and_only_once_approved(proposed, actor):
 
 
 def test_auto_approval_for_verified_organizations_above_the_score(supply):
-    AutoApproveRule.objects.create(region=region("330000"), enabled=True, min_score=0.5)
+    AutoApproveRule.objects.create(region=region("330000"), enabled=True, min_degree=50)
     need = NeedFactory(**NEED)
     ningbo_need = NeedFactory(region=region(NINGBO), **NEED)
     pending = NeedFactory(
         organization=OrganizationFactory(status=Organization.Status.PENDING), **NEED
     )
     index_and_match_dirty(limit=None)
-    best = Match.objects.filter(need=need).order_by("-score").first()
+    best = Match.objects.filter(need=need).order_by("-degree").first()
     assert best.status == Match.Status.APPROVED and best.auto_approved and best.pushed_at
     assert Match.objects.filter(need=ningbo_need, status=Match.Status.APPROVED).exists()
     assert not Match.objects.filter(need=pending).exclude(status=Match.Status.PROPOSED).exists()
-    low = Match.objects.filter(need=need, score__lt=0.5)
+    low = Match.objects.filter(need=need, degree__lt=50)
     assert not low.exclude(status=Match.Status.PROPOSED).exists()
 
 

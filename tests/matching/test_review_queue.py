@@ -104,7 +104,7 @@ def test_the_queue_does_not_query_per_need_or_match(
     for _ in range(needs):
         proposals(hangzhou_need(), [0.5, 0.6, 0.7], university)
     client.force_login(staff)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(QUEUE)
     assert sum(len(need.pending_matches) for need in response.context["page"].object_list) == (
         3 * needs
@@ -213,15 +213,15 @@ def test_automatic_approval_is_set_as_a_match_percentage(client):
     client.force_login(cast_staff(HANGZHOU))
     (region_shown, form), *_ = client.get(QUEUE).context["rule_forms"]
     assert region_shown.code == HANGZHOU
-    # The default threshold, 0.8 of the best possible score 1.16.
-    assert form["min_match"].value() == 69
+    # The default threshold: a match degree of 80.
+    assert form["min_match"].value() == 80
     response = client.post(
         QUEUE, {"rule_region": HANGZHOU, f"{HANGZHOU}-enabled": "on", f"{HANGZHOU}-min_match": 75}
     )
     assert response.status_code == 302
     rule = AutoApproveRule.objects.get(region__code=HANGZHOU)
     assert rule.enabled
-    assert rule.min_score == pytest.approx(0.75 * 1.16)
+    assert rule.min_degree == 75
     (_region, form), *_ = client.get(QUEUE).context["rule_forms"]
     assert form["min_match"].value() == 75
 

@@ -54,6 +54,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.reconcile_index",
         "schedule": crontab(hour=3, minute=30),
     },
+    "retrain-match-ranker": {
+        "task": "matching.tasks.retrain_ranker",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "rematch-live-needs": {
         "task": "matching.tasks.rematch_live_needs",
         "schedule": crontab(hour=4, minute=0, day_of_week="sun"),

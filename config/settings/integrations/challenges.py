@@ -10,6 +10,6 @@ CHALLENGE_MAX_INVITATIONS = env.int("CHALLENGE_MAX_INVITATIONS", default=10)
 # One file of the confidential annex.
 CHALLENGE_ANNEX_MAX_MB = env.int("CHALLENGE_ANNEX_MAX_MB", default=20)
 # A need's owner is offered to turn it into a challenge once the need has been published this
-# many days without a match scoring this share of the best possible score.
+# many days without a match of this degree (0–100, the estimated chance it is relevant).
 CHALLENGE_OFFER_AFTER_DAYS = env.int("CHALLENGE_OFFER_AFTER_DAYS", default=14)
-CHALLENGE_OFFER_GOOD_MATCH_PERCENT = env.int("CHALLENGE_OFFER_GOOD_MATCH_PERCENT", default=60)
+CHALLENGE_OFFER_GOOD_MATCH_DEGREE = env.int("CHALLENGE_OFFER_GOOD_MATCH_DEGREE", default=50)

@@ -8,12 +8,18 @@ MATCHING = {
     # Matches proposed per kind for one listing.
     "top": env.int("MATCHING_TOP", default=10),
     "freshness_half_life_days": 180,
-    # Candidates less similar than this are never proposed, however few there are. e5's
-    # cosines are compressed: a need for an LED torch switch and a rice-blast achievement meet
-    # at 0.869, while judged-relevant pairs go down to 0.851 (listings) and 0.835 (csl). 0.87
-    # spares the staff such noise at a measured cost in ranking: 0.85 scored 0.004 higher
-    # nDCG@10 on the listings and 0.005 on csl, and let the rice blast through.
-    "min_similarity": env.float("MATCHING_MIN_SIMILARITY", default=0.87),
+    # Candidates (by the hand-weighted score) whose match degree the ranker computes, per kind.
+    "rerank": 50,
+    # The lowest match degree (0–100, matching.ranker) proposed to the staff, by candidate
+    # kind: a demand's best candidate from "first_threshold" up, the others from "threshold"
+    # up (matcher.worth_proposing). Chosen on the judged development data: see README.
+    "threshold": {"default": env.int("MATCHING_THRESHOLD", default=50)},
+    "first_threshold": {"default": env.int("MATCHING_FIRST_THRESHOLD", default=30)},
+    # The nightly retraining of the ranker on the staff's decisions and the parties' answers
+    # (matching.services.ranker_retrain): it fits a new model once this many decisions exist
+    # and this many came since the last fit.
+    "retrain_min_decisions": env.int("MATCHING_RETRAIN_MIN_DECISIONS", default=200),
+    "retrain_min_new_decisions": env.int("MATCHING_RETRAIN_MIN_NEW_DECISIONS", default=50),
     # Dirty listings the periodic sweep indexes per run.
     "sweep_batch": 5000,
     "weights": {

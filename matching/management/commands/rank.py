@@ -3,8 +3,10 @@
     python manage.py rank --demand D.jsonl --supply S.jsonl --top 10 --out run.tsv
 
 Each input line is a JSON object with at least `id` and `text`; see matching.profiles.RowReader
-for the optional keys. Output lines: demand_id<TAB>supply_id<TAB>rank<TAB>score. The supply is
-indexed in a throw-away embedded backend; the database is only read (taxonomy).
+for the optional keys. Output lines: demand_id<TAB>supply_id<TAB>rank<TAB>degree: what the
+platform would propose, up to --top per demand and none below the thresholds (--all: the whole
+ranking). The supply is indexed in a throw-away embedded backend; the database is only read
+(taxonomy, and the active ranker model).
 """
 
 import json
@@ -14,7 +16,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from matching.matcher import Matcher, search_documents
+from matching.matcher import Matcher, query_vectors, search_documents
 from matching.profiles import RowReader
 from search.backends.embedded import EmbeddedSearchBackend
 from search.embedding.cache import embed_cached
@@ -42,22 +44,29 @@ def read_profiles(path, reader, kind):
     return profiles
 
 
-def rank_all(demands, supply, *, top, embed=embed_cached, progress=None):
+def rank_all(demands, supply, *, top, threshold=True, embed=embed_cached, progress=None):
     """{demand id: [Candidate]} for every demand, with the platform's matcher in memory."""
     with tempfile.TemporaryDirectory(prefix="techbridge-rank-") as folder:
         backend = EmbeddedSearchBackend(folder)
         backend.add_many(search_documents(supply.values(), embed=embed))
         kinds = sorted({profile.kind for profile in supply.values()})
         matcher = Matcher(backend, embed=embed)
-        vectors = embed([d.text for d in demands.values()], role="query")
 
         def lookup(ids):
             return {pid: supply[pid] for pid in ids if pid in supply}
 
         results = {}
-        for demand, vector in zip(demands.values(), vectors, strict=True):
-            candidates = matcher.match(demand, kinds=kinds, lookup=lookup, k=top, vector=vector)
-            results[demand.id] = sorted(candidates, key=lambda c: -c.score)[:top]
+        for demand in demands.values():
+            vector, title_vector = query_vectors(demand, embed=embed)
+            results[demand.id] = matcher.match(
+                demand,
+                kinds=kinds,
+                lookup=lookup,
+                k=top,
+                vector=vector,
+                title_vector=title_vector,
+                threshold=threshold,
+            )
             if progress:
                 progress()
         return results
@@ -73,6 +82,9 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="TSV to write")
         parser.add_argument("--demand-kind", default="need")
         parser.add_argument("--supply-kind", default="achievement")
+        parser.add_argument(
+            "--all", action="store_true", help="the whole ranking, thresholds ignored"
+        )
 
     def handle(self, *args, demand, supply, top, out, demand_kind, supply_kind, **options):
         if top < 1:
@@ -82,12 +94,14 @@ class Command(BaseCommand):
         supplies = read_profiles(supply, reader, supply_kind)
         started = time.perf_counter()
         with tqdm(total=len(demands), unit="demand", disable=options["verbosity"] < 1) as bar:
-            results = rank_all(demands, supplies, top=top, progress=bar.update)
+            results = rank_all(
+                demands, supplies, top=top, threshold=not options["all"], progress=bar.update
+            )
         with open(out, "w", encoding="utf-8") as handle:
             for demand_id, candidates in results.items():
                 for rank, candidate in enumerate(candidates, start=1):
                     handle.write(
-                        f"{demand_id}\t{candidate.profile.id}\t{rank}\t{candidate.score:.6f}\n"
+                        f"{demand_id}\t{candidate.profile.id}\t{rank}\t{candidate.degree}\n"
                     )
         self.stdout.write(
             f"Ranked {len(supplies)} supply for {len(demands)} demands in "
