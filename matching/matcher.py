@@ -9,7 +9,15 @@
    is the demand. A party indexed as several passages (an expert's projects) takes its best
    passage on each signal.
 3. Structure: small bonuses, with weights in settings.MATCHING, for field agreement, region,
-   compatible cooperation modes, maturity, freshness and completeness.
+   compatible cooperation modes, maturity, freshness and completeness. Relevance plus bonuses
+   is the hand-weighted score, which picks the best `rerank` candidates.
+4. Degree: for those, the ranker (matching.ranker) turns every signal — the cosines of the
+   demand's text and title with the candidate's, BM25's share, the IDF-weighted share of the
+   demand's key terms the candidate uses, the margin below the best cosine, the structure —
+   into the chance that a reviewer finds the candidate relevant. Candidates are ordered by it,
+   and only those worth proposing (`worth_proposing`) reach the staff.
+5. Explanation: the rare key terms both use, the candidate's sentence that holds them, the
+   shared field path, region, modes, and the maturity offered against the maturity wanted.
 
 The platform and the offline `rank` command run this same code; only where profiles come
 from differs (the database, or lines of JSON).
