@@ -1,11 +1,12 @@
-"""Matches in the back office: read-only, reviewed through match_review (which pushes them)."""
+"""Matches in the back office: read-only, reviewed through match_review (which pushes them);
+the ranker's versions, read-only: the nightly retraining writes them."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, labelled, service_action
 from matching import services
-from matching.models import Match, MatchAnswer
+from matching.models import Match, MatchAnswer, RankerModel
 from taxonomy.admin import ProvinceListFilter
 
 
@@ -25,7 +26,7 @@ class MatchAdmin(ReadOnlyAdmin):
         "supply_label",
         "supply_kind",
         "region",
-        "score",
+        "degree",
         "status",
         "created_at",
     ]
@@ -37,7 +38,8 @@ class MatchAdmin(ReadOnlyAdmin):
         "supply_kind",
         "supply_label",
         "region",
-        "score",
+        "degree",
+        "ranker_version",
         "status",
         "approved_automatically",
         "review_note",
@@ -79,3 +81,10 @@ class MatchAdmin(ReadOnlyAdmin):
     @admin.display(description=_("supply"))
     def supply_label(self, match):
         return match.supply
+
+
+@admin.register(RankerModel)
+class RankerModelAdmin(ReadOnlyAdmin):
+    list_display = ["version", "active", "decisions", "trained_at"]
+    fields = ["version", "active", "decisions", "trained_at", "metrics", "coefficients"]
+    readonly_fields = fields

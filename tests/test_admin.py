@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import SignUp
-from matching.models import Match
+from matching.models import Match, RankerModel
 from notifications.models import Notification
 from organizations.models import CastOffice, Membership, Organization
 from organizations.selectors import actor_for, organization_list_for_review
@@ -62,7 +62,11 @@ def make_rows(count=3):
             supply_key=f"achievement:{achievement.pk}",
             region=need.region,
             score=0.9,
+            degree=72,
             model="test",
+        )
+        RankerModel.objects.create(
+            version=number + 1, coefficients={}, decisions=200, active=number == 0
         )
         Notification.objects.create(user=UserFactory(), topic="match", title=f"消息{number}")
         Subscription.objects.create(user=UserFactory(), name=f"订阅{number}", keywords="锂电池")
