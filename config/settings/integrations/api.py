@@ -59,6 +59,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "repositories.models.ListingStatus",
         "ListingKindEnum": "repositories.models.ListingKind",
+        "MaturityEnum": "taxonomy.models.Maturity",
         "OrganizationKindEnum": "organizations.models.Organization.Kind",
         "OrganizationStatusEnum": "organizations.models.Organization.Status",
     },
