@@ -58,13 +58,14 @@ def mission_can_verify(*, actor: Actor, mission: Mission) -> bool:
 
 
 def mission_can_read(*, actor: Actor, mission: Mission) -> bool:
-    """Verified missions are public; the others: the team, the hosts and the staff."""
+    """Verified missions are public; the others: the team, the hosts and the CAST staff who
+    review the pilot city's region (the province's too, as the missions list shows them)."""
     if mission.status == MissionStatus.VERIFIED:
         return True
     return (
         team_can_act(actor=actor, team=mission.team)
         or mission_is_host(actor=actor, mission=mission)
-        or mission_can_verify(actor=actor, mission=mission)
+        or actor.can_review_region(mission.pilot_city.region_id)
     )
 
 

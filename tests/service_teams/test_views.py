@@ -140,6 +140,22 @@ def test_an_unverified_mission_is_hidden_from_others(client, world):
     assert client.get(mission.get_absolute_url()).status_code == 404
     login(client, world.other_user)
     assert client.get(mission.get_absolute_url()).status_code == 404
+    login(client, world.far_staff)
+    assert client.get(mission.get_absolute_url()).status_code == 404
+
+
+def test_the_provinces_staff_read_a_citys_mission_they_do_not_verify(client, world):
+    mission = plan(world)
+    report(world, mission)
+    confirm_all(world, mission)
+    login(client, world.staff)  # the city's own office verifies
+    assert 'name="action" value="verify"' in page(client.get(mission.get_absolute_url()))
+    login(client, world.province_staff)
+    listed = client.get("/api/v1/missions/").json()["results"]
+    assert [row["id"] for row in listed] == [mission.pk]
+    response = client.get(mission.get_absolute_url())
+    assert response.status_code == 200
+    assert 'name="action" value="verify"' not in page(response)
 
 
 def test_bad_mission_plan_names_the_fields_in_chinese(client, world):
