@@ -97,9 +97,17 @@ def _detail(request, roadshow, *, status=200, **bound):
     is_attendee = roadshow_is_attendee(actor=actor, roadshow=roadshow)
     pitches = list(programme(roadshow=roadshow))
     questions = list(question_list_visible(actor=actor, roadshow=roadshow))
+    attendee_forms = bound.get("attendee_forms") or {}
     for pitch in pitches:
         pitch.question_rows = [q for q in questions if q.pitch_id == pitch.pk]
         pitch.is_mine = pitch_is_presenter(actor=actor, pitch=pitch)
+        # The attendee's forms: the ones just sent, with what was typed and the errors, on
+        # the pitch they were sent for; empty ones elsewhere.
+        forms = attendee_forms if attendee_forms.get("pitch") == pitch.pk else {}
+        pitch.forms_open = bool(forms)
+        pitch.question_form = forms.get("question") or QuestionForm()
+        pitch.meeting_form = forms.get("meeting") or MeetingForm()
+        pitch.intent_form = forms.get("intent") or IntentForm()
     organization = _own(actor) if actor.is_authenticated else None
     registration = (
         Registration.objects.filter(roadshow=roadshow, user=actor.user).first()
@@ -123,9 +131,6 @@ def _detail(request, roadshow, *, status=200, **bound):
         if actor.is_authenticated
         else [],
         "pitch_form": bound.get("pitch_form") or PitchForm(),
-        "question_form": QuestionForm(),
-        "meeting_form": MeetingForm(),
-        "intent_form": IntentForm(),
         "answer_form": AnswerForm(),
         "show_ranking": ranking_visible(actor=actor, roadshow=roadshow),
         "ranking": ranking(roadshow=roadshow) if roadshow.is_competition else [],
@@ -421,24 +426,48 @@ def pitch_score(request, pk):
     return redirect(pitch.roadshow)
 
 
+def _attendee_post(request, pitch, name, form, call, success, *, then):
+    """Send a validated attendee's form for a pitch: on success, `then`; on any error, the
+    roadshow's page again (400) with the form as typed, its errors and the pitch's forms
+    open."""
+    organization = _own(request.actor)
+    if organization is None or not roadshow_is_attendee(
+        actor=request.actor, roadshow=pitch.roadshow
+    ):
+        # The page shows these forms to validated attendees only: nothing to re-render.
+        messages.error(request, _("Only validated attendees of a verified organization take part."))
+        return redirect(pitch.roadshow)
+    if form.is_valid():
+        try:
+            call(organization, form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            add_service_errors(
+                form,
+                error if isinstance(error, ValidationError) else ValidationError(error_text(error)),
+            )
+        else:
+            messages.success(request, success)
+            return redirect(then)
+    return _detail(
+        request, pitch.roadshow, status=400, attendee_forms={"pitch": pitch.pk, name: form}
+    )
+
+
 @login_required
 @require_POST
 def question_ask(request, pk):
     pitch = _pitch(request, pk)
-    form = QuestionForm(request.POST)
-    form.is_valid()
-    organization = _own(request.actor)
-    _flash(
+    return _attendee_post(
         request,
-        lambda: services.question_ask(
-            actor=request.actor,
-            pitch=pitch,
-            organization=organization or Organization(pk=0),
-            text=form.cleaned_data.get("text", ""),
+        pitch,
+        "question",
+        QuestionForm(request.POST),
+        lambda organization, data: services.question_ask(
+            actor=request.actor, pitch=pitch, organization=organization, text=data["text"]
         ),
         _("Question sent to the presenter."),
+        then=pitch.roadshow,
     )
-    return redirect(pitch.roadshow)
 
 
 @login_required
@@ -467,22 +496,17 @@ def question_answer(request, pk):
 @require_POST
 def meeting_request(request, pk):
     pitch = _pitch(request, pk)
-    form = MeetingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, error_text(ValidationError(form.errors)))
-        return redirect(pitch.roadshow)
-    organization = _own(request.actor)
-    _flash(
+    return _attendee_post(
         request,
-        lambda: services.meeting_request(
-            actor=request.actor,
-            pitch=pitch,
-            organization=organization or Organization(pk=0),
-            **form.cleaned_data,
+        pitch,
+        "meeting",
+        MeetingForm(request.POST),
+        lambda organization, data: services.meeting_request(
+            actor=request.actor, pitch=pitch, organization=organization, **data
         ),
         _("Meeting requested; the presenter will accept or decline."),
+        then="roadshows:mine",
     )
-    return redirect("roadshows:mine")
 
 
 @login_required
@@ -508,21 +532,21 @@ def meeting_act(request, pk):
 @require_POST
 def intent_express(request, pk):
     pitch = _pitch(request, pk)
-    form = IntentForm(request.POST)
-    form.is_valid()
-    organization = _own(request.actor)
-    _flash(
+    return _attendee_post(
         request,
-        lambda: services.intent_express(
+        pitch,
+        "intent",
+        IntentForm(request.POST),
+        lambda organization, data: services.intent_express(
             actor=request.actor,
             pitch=pitch,
-            organization=organization or Organization(pk=0),
-            kind=form.cleaned_data.get("kind", ""),
-            note=form.cleaned_data.get("note", ""),
+            organization=organization,
+            kind=data["kind"],
+            note=data["note"],
         ),
         _("Intent sent to the presenter."),
+        then="roadshows:mine",
     )
-    return redirect("roadshows:mine")
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils import timezone
 from deals.models import Deal
 from notifications.models import Notification
 from roadshows import services
-from roadshows.models import Intent, Meeting, Pitch, Registration, Roadshow
+from roadshows.models import Intent, Meeting, Pitch, Question, Registration, Roadshow
 from tests.factories import AchievementFactory
 
 from .conftest import act, at, end_roadshow, publish, selected_pitch, validated
@@ -270,23 +270,33 @@ def test_bad_input_on_every_action_form_is_told_in_chinese(client, world):
     intent.refresh_from_db()
     assert meeting.status == Meeting.Status.REQUESTED and intent.status == Intent.Status.EXPRESSED
     login(client, world.attendee_user)
-    page = client.post(
+    # Each comes back on the roadshow's page (400), as typed, the error by its field.
+    starts = at(30, 10).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
         reverse("roadshows:meet", args=[pitch.pk]),
-        {
-            "starts_at": at(30, 10).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": at(30, 11).strftime("%Y-%m-%dT%H:%M"),
-        },
-        follow=True,
-    ).content.decode()
-    assert "请在路演期间" in page
+        {"starts_at": starts, "ends_at": at(30, 11).strftime("%Y-%m-%dT%H:%M"), "note": "谈谈"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请在路演期间" in page and f'value="{starts}"' in page and 'value="谈谈"' in page
+    response = client.post(
+        reverse("roadshows:intent", args=[pitch.pk]), {"kind": "steal", "note": "想引进"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "合作意向：选择一个有效的选项" in page and 'data-field="kind"' in page
+    assert 'value="想引进"' in page
+    response = client.post(reverse("roadshows:ask", args=[pitch.pk]), {"text": "  "})
+    assert response.status_code == 400
+    assert "请填写此项。" in response.content.decode()
+    assert not Meeting.objects.filter(starts_at__gte=at(30, 0)).exists()
+    # Someone who is no validated attendee never had the form: told so, nothing saved.
+    login(client, world.stranger_user)
     page = client.post(
-        reverse("roadshows:intent", args=[pitch.pk]), {"kind": "steal", "note": "x"}, follow=True
+        reverse("roadshows:ask", args=[pitch.pk]), {"text": "能否合作？"}, follow=True
     ).content.decode()
-    assert "请选择" in page
-    page = client.post(
-        reverse("roadshows:ask", args=[pitch.pk]), {"text": ""}, follow=True
-    ).content.decode()
-    assert "请填写此项。" in page
+    assert "只有已认证机构、且报名已审核通过的参会者才能参与。" in page
+    assert not Question.objects.filter(text="能否合作？").exists()
 
 
 def test_the_host_edits_until_held(client, world):
