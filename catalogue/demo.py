@@ -10,10 +10,11 @@ from django.db import transaction
 from catalogue import services
 from catalogue.models import PriceKind, ServiceCategory, ServiceOffering
 from catalogue.permissions import provider_kind_allowed
-from organizations.models import Membership, Organization
+from organizations.models import Organization
 from organizations.selectors import (
     Actor,
     actor_for,
+    first_active_member,
     organization_reviewers,
     region_office,
 )
@@ -237,16 +238,6 @@ PENDING = 2
 REJECTED_NOTE = "价格与交付物描述不一致，请补充检测项目清单后重新提交。"
 
 
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 def _reviewer(organization) -> Actor:
     office = region_office(region=organization.region)
     staff = organization_reviewers(office=office)
@@ -267,7 +258,7 @@ def demo_offerings_load() -> int:
         .exclude(kind__in=[Organization.Kind.ENTERPRISE, Organization.Kind.INVESTOR])
         .select_related("region", "region__parent")
         .order_by("kind", "id")
-        if provider_kind_allowed(organization) and _member(organization) is not None
+        if provider_kind_allowed(organization) and first_active_member(organization) is not None
     ]
     if not providers:
         return 0
@@ -279,7 +270,7 @@ def demo_offerings_load() -> int:
     for index, row in enumerate(OFFERINGS):
         code, title, description, deliverables, kind, amount, days, served, field_prefix = row
         provider = providers[(index * step) % len(providers)]
-        user = _member(provider)
+        user = first_active_member(provider)
         actor = actor_for(user=user)
         regions = [provider.region.province] if served == "own" else []
         fields = (

@@ -23,7 +23,7 @@ from challenges.models import Challenge, IpArrangement
 from challenges.transitions import Action
 from core.demo import demo_clock
 from organizations.models import Membership, Organization
-from organizations.selectors import actor_for
+from organizations.selectors import actor_for, first_active_member
 from repositories.models import ListingKind, ListingStatus, Need
 from taxonomy.models import Field
 
@@ -254,18 +254,8 @@ AMENDED_ELIGIBILITY = (
 PUBLISH_NOTE = "材料齐全，指标可测，同意发布。"
 
 
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 def _actor(organization):
-    user = _member(organization)
+    user = first_active_member(organization)
     return actor_for(user=user) if user is not None else None
 
 

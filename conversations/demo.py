@@ -9,7 +9,7 @@ from conversations.models import ContactRequest, Conversation
 from matching.models import Match
 from matching.services import match_answer, match_review
 from organizations.models import Membership, Organization
-from organizations.selectors import actor_for
+from organizations.selectors import actor_for, first_active_member
 from repositories.models import Listing, ListingKind
 
 DEMO_PREFIX = "demo-"
@@ -30,16 +30,6 @@ SCRIPT = [
     ("希望进一步了解该成果的知识产权情况及许可条件。", None),
     ("我司希望以较低价格一次性买断该技术。", "decline"),
 ]
-
-
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
 
 
 @transaction.atomic
@@ -68,7 +58,10 @@ def demo_conversations_load() -> int:
     for (opening, follow_up), enterprise in zip(SCRIPT, enterprises, strict=False):
         achievement = next(a for a in achievements if a.organization_id not in used)
         used.add(achievement.organization_id)
-        requester, owner = _member(enterprise), _member(achievement.organization)
+        requester, owner = (
+            first_active_member(enterprise),
+            first_active_member(achievement.organization),
+        )
         if requester is None or owner is None:
             continue
         request = services.contact_request_create(
@@ -115,8 +108,8 @@ def _match_conversation():
             .select_related("user")
             .first()
         )
-        need_side = _member(match.need.organization)
-        supply_side = _member(match.supply_organization)
+        need_side = first_active_member(match.need.organization)
+        supply_side = first_active_member(match.supply_organization)
         if staff is None or need_side is None or supply_side is None:
             continue
         try:

@@ -32,7 +32,7 @@ from deals.services import (
 )
 from deals.transitions import Action
 from organizations.models import Membership, Organization
-from organizations.selectors import actor_for
+from organizations.selectors import actor_for, first_active_member
 from repositories.models import Listing, ListingKind
 
 DEMO_PREFIX = "demo-"
@@ -80,16 +80,6 @@ ASK = "我院在该方向有成熟成果和中试经验，希望与贵公司进�
 REPLY = "欢迎，我们关注贵院成果已久，可先安排一次技术交流，再讨论合作形式。"
 
 
-def _member(organization) -> object | None:
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 def _staff_of(region) -> object | None:
     membership = (
         Membership.objects.filter(
@@ -133,8 +123,8 @@ class _Walk:
     def __init__(self, *, need, supplier, start, rng, now):
         self.need, self.supplier, self.rng, self.now = need, supplier, rng, now
         self.when = start
-        self.demand_user = _member(need.organization)
-        self.supply_user = _member(supplier)
+        self.demand_user = first_active_member(need.organization)
+        self.supply_user = first_active_member(supplier)
         self.deal = None
 
     def later(self, low, high):

@@ -18,8 +18,13 @@ from demand_analysis import services
 from demand_analysis.models import DemandAnalysis
 from orders.services import order_place, order_transition
 from orders.transitions import Action
-from organizations.models import Membership, Organization
-from organizations.selectors import actor_for, organization_reviewers, region_office
+from organizations.models import Organization
+from organizations.selectors import (
+    actor_for,
+    first_active_member,
+    organization_reviewers,
+    region_office,
+)
 from repositories.models import ListingStatus, Need
 
 WASTEWATER = "印染废水深度处理COD与色度稳定达标"
@@ -206,16 +211,6 @@ CONTENT = {
 }
 
 
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 def _staff(need):
     office = region_office(region=need.region)
     if office is None:
@@ -239,7 +234,7 @@ def _teams():
         for team in Organization.objects.filter(
             kind=Organization.Kind.SERVICE_TEAM, status=Organization.Status.VERIFIED
         ).order_by("id")
-        if _member(team) is not None
+        if first_active_member(team) is not None
     ]
 
 
@@ -263,9 +258,9 @@ def _write(analyst, analysis, title, when, *, submit):
 def _accepted(now, teams):
     need = _need(WASTEWATER)
     team = need and _team_for(need, teams)
-    if team is None or _member(need.organization) is None:
+    if team is None or first_active_member(need.organization) is None:
         return
-    owner = actor_for(user=_member(need.organization))
+    owner = actor_for(user=first_active_member(need.organization))
     with demo_clock(now - timedelta(days=26)):
         analysis = services.analysis_request(
             actor=owner,
@@ -274,7 +269,11 @@ def _accepted(now, teams):
             note="新排放标准明年执行，想请专家帮我们把深度处理的技术需求和指标梳理清楚。",
         )
     _write(
-        actor_for(user=_member(team)), analysis, WASTEWATER, now - timedelta(days=18), submit=True
+        actor_for(user=first_active_member(team)),
+        analysis,
+        WASTEWATER,
+        now - timedelta(days=18),
+        submit=True,
     )
     with demo_clock(now - timedelta(days=15)):
         services.analysis_accept(
@@ -284,11 +283,11 @@ def _accepted(now, teams):
 
 def _requested(now):
     need = _need(FABRIC)
-    if need is None or _member(need.organization) is None:
+    if need is None or first_active_member(need.organization) is None:
         return
     with demo_clock(now - timedelta(days=2)):
         services.analysis_request(
-            actor=actor_for(user=_member(need.organization)),
+            actor=actor_for(user=first_active_member(need.organization)),
             need=need,
             note="发布一个多月了，推送的匹配都不太对路，想请科协老师帮我们看看需求怎么写更准确。",
         )
@@ -296,9 +295,9 @@ def _requested(now):
 
 def _staff_draft(now, teams):
     need = _need(COLD_CHAIN)
-    if need is None or _member(need.organization) is None:
+    if need is None or first_active_member(need.organization) is None:
         return
-    owner = actor_for(user=_member(need.organization))
+    owner = actor_for(user=first_active_member(need.organization))
     staff = _staff(need)
     with demo_clock(now - timedelta(days=9)):
         analysis = services.analysis_request(
@@ -320,14 +319,14 @@ def _ordered(now):
         .order_by("id")
         .first()
     )
-    if need is None or offering is None or _member(need.organization) is None:
+    if need is None or offering is None or first_active_member(need.organization) is None:
         return
-    provider_user = _member(offering.provider)
+    provider_user = first_active_member(offering.provider)
     if provider_user is None:
         return
     with demo_clock(now - timedelta(days=20)):
         order = order_place(
-            actor=actor_for(user=_member(need.organization)),
+            actor=actor_for(user=first_active_member(need.organization)),
             buyer=need.organization,
             offering=offering,
             scope="请梳理我司注塑试模环节的技术需求，形成可发布、可对接的需求描述和量化指标。",
@@ -344,13 +343,17 @@ def _ordered(now):
 def _declined(now, teams):
     need = _need(SCHEDULING)
     team = need and _team_for(need, teams)
-    if team is None or _member(need.organization) is None:
+    if team is None or first_active_member(need.organization) is None:
         return
-    owner = actor_for(user=_member(need.organization))
+    owner = actor_for(user=first_active_member(need.organization))
     with demo_clock(now - timedelta(days=40)):
         analysis = services.analysis_request(actor=owner, need=need, team=team)
     _write(
-        actor_for(user=_member(team)), analysis, SCHEDULING, now - timedelta(days=33), submit=True
+        actor_for(user=first_active_member(team)),
+        analysis,
+        SCHEDULING,
+        now - timedelta(days=33),
+        submit=True,
     )
     with demo_clock(now - timedelta(days=30)):
         services.analysis_decline(

@@ -26,8 +26,8 @@ from orders.services import (
     review_submit,
 )
 from orders.transitions import Action
-from organizations.models import Membership, Organization
-from organizations.selectors import actor_for
+from organizations.models import Organization
+from organizations.selectors import actor_for, first_active_member
 from repositories.models import Achievement, ListingStatus
 
 # (how far it goes, days ago it was asked for, purpose)
@@ -70,18 +70,8 @@ APPEAL = "我方已完成连续三个月的中试运行，补充检测报告表�
 UPHOLD = "经复核，补充的中试报告未覆盖全部工况，维持原评价结论。"
 
 
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 def _actor(organization):
-    user = _member(organization)
+    user = first_active_member(organization)
     return actor_for(user=user) if user is not None else None
 
 
@@ -248,7 +238,9 @@ def demo_evaluations_load() -> int:
             .select_related("organization")
             .order_by("id")
         )
-        achievement = next((a for a in achievement if _member(a.organization) is not None), None)
+        achievement = next(
+            (a for a in achievement if first_active_member(a.organization) is not None), None
+        )
         if achievement is None:
             break
         used.add(achievement.pk)

@@ -38,8 +38,8 @@ from orders.services import (
     voucher_issue,
 )
 from orders.transitions import Action, MilestoneAction
-from organizations.models import Membership, Organization
-from organizations.selectors import actor_for
+from organizations.models import Organization
+from organizations.selectors import actor_for, first_active_member
 
 # (how far it goes, days ago it was ordered)
 PLAN = [
@@ -78,20 +78,10 @@ REVIEWS = {
 }
 
 
-def _member(organization):
-    membership = (
-        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("role", "id")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 class _Walk:
     def __init__(self, *, buyer, provider, start, now, rng):
-        self.buyer = actor_for(user=_member(buyer))
-        self.provider = actor_for(user=_member(provider))
+        self.buyer = actor_for(user=first_active_member(buyer))
+        self.provider = actor_for(user=first_active_member(provider))
         self.when, self.now, self.rng = start, now, rng
         self.order = None
 
@@ -123,7 +113,7 @@ class _Vouchers:
                 .order_by("-region__level", "id")
                 .first()
             )
-            staff = _member(office) if office is not None else None
+            staff = first_active_member(office) if office is not None else None
             if staff is None:
                 continue
             actor = actor_for(user=staff)
@@ -300,7 +290,7 @@ def _quotes(*, buyer, now) -> None:
     if not category_offerings:
         return
     first = category_offerings[0]
-    buyer_actor = actor_for(user=_member(buyer))
+    buyer_actor = actor_for(user=first_active_member(buyer))
     for title, days_ago, award in (
         (f"{first.category.name}：锂电池回收产线项目", 35, True),
         (f"{first.category.name}：新产品立项前咨询", 3, False),
@@ -320,7 +310,7 @@ def _quotes(*, buyer, now) -> None:
             with demo_clock(now - timedelta(days=days_ago - 1 - offset)):
                 quoted.append(
                     quote_submit(
-                        actor=actor_for(user=_member(offering.provider)),
+                        actor=actor_for(user=first_active_member(offering.provider)),
                         request=request,
                         provider=offering.provider,
                         offering=offering,
@@ -345,7 +335,7 @@ def demo_orders_load() -> int:
         for organization in Organization.objects.filter(
             kind=Organization.Kind.ENTERPRISE, status=Organization.Status.VERIFIED
         ).order_by("id")
-        if _member(organization) is not None
+        if first_active_member(organization) is not None
     ]
     if not offerings or not buyers:
         return 0

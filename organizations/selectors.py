@@ -270,3 +270,15 @@ def _is_active_office(organization):
         organization.kind == Organization.Kind.CAST_OFFICE
         and organization.status == Organization.Status.VERIFIED
     )
+
+
+def first_active_member(organization: Organization):
+    """The organization's first active member, administrators first (None if it has none):
+    whom the demo data acts as."""
+    membership = (
+        Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("role", "id")
+        .first()
+    )
+    return membership.user if membership else None
