@@ -38,7 +38,7 @@ from matching import judged, training  # noqa: E402
 from matching.evaluation import evaluate  # noqa: E402
 from matching.matcher import Candidate, worth_proposing  # noqa: E402
 from matching.profiles import RowReader  # noqa: E402
-from matching.ranker import hand_ranker, initial_ranker  # noqa: E402
+from matching.ranker import initial_ranker  # noqa: E402
 from search.backends.base import reciprocal_rank_fusion  # noqa: E402
 from search.documents import owner_id  # noqa: E402
 from search.embedding import encoder  # noqa: E402
@@ -120,14 +120,7 @@ def run_set(name, reader):
         indexed = time.perf_counter() - started
         runs = baselines(backend, demands, kinds)
         began = time.perf_counter()
-        found = judged.candidates(
-            backend,
-            demands,
-            supply,
-            embed=embed_cached,
-            ranker=hand_ranker(),
-            k=settings.MATCHING["rerank"],
-        )
+        found = judged.candidates(backend, demands, supply)
         match_ms = 1000 * (time.perf_counter() - began) / len(demands)
     data = training.training_set(found, qrels)
     hand_scores = np.array([row["score"] for row in data.rows])

@@ -16,7 +16,9 @@ from django.conf import settings
 
 from matching.evaluation import read_qrels
 from matching.matcher import Matcher, query_vectors, search_documents
+from matching.ranker import hand_ranker
 from search.backends.embedded import EmbeddedSearchBackend
+from search.embedding.cache import embed_cached
 
 DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 
@@ -86,23 +88,23 @@ def indexed(supply, *, embed):
         yield backend
 
 
-def candidates(backend, demands, supply, *, embed, ranker, k):
-    """{demand id: [(supply id, parts)]}: each demand's top `k` by the matcher, unthresholded,
-    with every signal the ranker reads."""
+def candidates(backend, demands, supply):
+    """{demand id: [(supply id, parts)]}: the candidates whose degree the ranker computes
+    (the hand weights' best MATCHING["rerank"]), unthresholded, with every signal it reads."""
     kinds = sorted({p.kind for p in supply.values()})
-    matcher = Matcher(backend, embed=embed, ranker=ranker)
+    matcher = Matcher(backend, embed=embed_cached, ranker=hand_ranker())
 
     def lookup(ids):
         return {pid: supply[pid] for pid in ids if pid in supply}
 
     found = {}
     for demand in demands.values():
-        vector, title_vector = query_vectors(demand, embed=embed)
+        vector, title_vector = query_vectors(demand, embed=embed_cached)
         ranked = matcher.match(
             demand,
             kinds=kinds,
             lookup=lookup,
-            k=k,
+            k=settings.MATCHING["rerank"],
             vector=vector,
             title_vector=title_vector,
             threshold=False,

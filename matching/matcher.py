@@ -31,6 +31,7 @@ from datetime import date
 import numpy as np
 from django.conf import settings
 
+from matching.ranker import active_ranker
 from search.backends.base import SearchDocument
 from search.documents import TITLE_KIND, TITLE_SUFFIX, owner_id, passage_ids
 from search.embedding import encoder
@@ -113,6 +114,8 @@ class Candidate:
     # finds the candidate relevant (matching.ranker).
     degree: int = 0
     explanation: dict = field(default_factory=dict)
+    # The supply's tokens, read once for its coverage and again for its explanation.
+    supply_tokens: frozenset = frozenset()
 
 
 def _weights():
@@ -272,8 +275,6 @@ class Matcher:
         the others are dropped. Candidates of the demand's own organization never appear.
         `vector`, `title_vector`: the demand's text and title already embedded as queries.
         """
-        from matching.ranker import active_ranker
-
         ranker = self.ranker or active_ranker()
         tokens = tokenize(demand.text)
         if vector is None:
@@ -375,7 +376,8 @@ class Matcher:
         candidates = candidates[: settings.MATCHING["rerank"]]
         for candidate in candidates:
             parts = candidate.parts
-            parts["coverage"] = coverage(weights, set(tokenize(candidate.profile.text)))
+            candidate.supply_tokens = frozenset(tokenize(candidate.profile.text))
+            parts["coverage"] = coverage(weights, candidate.supply_tokens)
             if not parts["coverage"]:
                 # BM25 found only words every listing uses (利用, 降低): no keyword evidence.
                 parts["keyword_share"] = 0.0
@@ -416,9 +418,8 @@ def explain(demand, candidate, weights):
     and where field, region, modes and maturity agree."""
     supply = candidate.profile
     need, offer = need_and_offer(demand, supply)
-    supply_tokens = set(tokenize(supply.text))
     return {
-        "terms": shared_terms(weights, supply_tokens),
+        "terms": shared_terms(weights, candidate.supply_tokens),
         # The candidate's sentence holding most of the demand's key terms: a need's, when
         # supply looked for needs.
         "passage": matched_passage(weights, supply),

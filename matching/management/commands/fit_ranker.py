@@ -13,12 +13,11 @@ are written beside it.
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from matching import judged, training
 from matching.profiles import RowReader
-from matching.ranker import INITIAL, Ranker, hand_ranker
+from matching.ranker import INITIAL, Ranker
 from search.embedding.cache import embed_cached
 
 
@@ -38,14 +37,7 @@ class Command(BaseCommand):
         for name, kind in judged.FITS.items():
             demands, supply, qrels, _grade = judged.SETS[name](reader, data)
             with judged.indexed(supply, embed=embed_cached) as backend:
-                found = judged.candidates(
-                    backend,
-                    demands,
-                    supply,
-                    embed=embed_cached,
-                    ranker=hand_ranker(),
-                    k=settings.MATCHING["rerank"],
-                )
+                found = judged.candidates(backend, demands, supply)
             rows = training.training_set(found, qrels)
             held_out = training.cross_validated(rows, training.TEXT_FEATURES)
             models[kind] = training.fit(rows, training.TEXT_FEATURES)
