@@ -41,6 +41,7 @@ from conversations.models import (
 from conversations.permissions import conversation_can_write
 from conversations.selectors import (
     contact_request_list_visible,
+    contact_request_received_q,
     conversation_counterpart_contact,
     conversation_list_with_unread,
     message_list,
@@ -150,6 +151,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class SenderSerializer(serializers.Serializer):
     organization = OrganizationRefSerializer(source="sender_organization", read_only=True)
     name = serializers.SerializerMethodField(help_text=gettext_lazy("The person who wrote it."))
+    by_mandate = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Written by the organization's technology manager by mandate, not by a member."
+        ),
+    )
 
     def get_name(self, message) -> str:
         if message.sender is None:
@@ -405,10 +412,10 @@ class ContactRequestFilter(filters.FilterSet):
         fields = ["box", "status"]
 
     def filter_box(self, queryset, name, value):
-        organization_ids = self.request.actor_ids
+        actor = self.request.scoped_actor
         if value == "sent":
-            return queryset.filter(organization_id__in=organization_ids)
-        return queryset.filter(owner_id__in=organization_ids)
+            return queryset.filter(organization_id__in=actor.organization_ids)
+        return queryset.filter(contact_request_received_q(actor))
 
 
 class ContactRequestViewSet(
@@ -436,7 +443,7 @@ class ContactRequestViewSet(
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        request.actor_ids = self.get_actor().organization_ids
+        request.scoped_actor = self.get_actor()
 
     def _respond(self, contact_request, code=status.HTTP_200_OK):
         contact_request = self.get_queryset().get(pk=contact_request.pk)

@@ -139,6 +139,14 @@ class Conversation(models.Model):
     def party_ids(self):
         return (self.party_a_id, self.party_b_id)
 
+    @property
+    def listing_ids(self):
+        """The listings it is about: its own (a match's need, the listing asked about) and a
+        match's supply listing. A technology manager mandated on one of them by its party acts
+        for that party here."""
+        supply_id = self.match.supply_listing_id if self.match_id else None
+        return tuple(pk for pk in (self.listing_id, supply_id) if pk is not None)
+
     def other_party_id(self, organization_id):
         return self.party_b_id if organization_id == self.party_a_id else self.party_a_id
 
@@ -222,6 +230,9 @@ class Message(models.Model):
         "organizations.Organization", on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+    # Written by the organization's technology manager by mandate, not by one of its members:
+    # the counterpart is told so beside the name.
+    by_mandate = models.BooleanField(_("by the technology manager"), default=False)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:

@@ -64,23 +64,48 @@ def _visible_q(actor: Actor) -> Q | None:
     """None: everything (superusers)."""
     if actor.is_superuser:
         return None
-    visible = Q(party_a_id__in=actor.organization_ids) | Q(party_b_id__in=actor.organization_ids)
+    visible = _party_q(actor)
     if actor.review_region_ids:
         visible |= Q(region_id__in=actor.review_region_ids)
     return visible
 
 
 def conversation_list_visible(*, actor: Actor) -> QuerySet[Conversation]:
-    """The conversations of the actor's organizations, and those its CAST office oversees."""
+    """The conversations of the actor's organizations, those it takes part in as a technology
+    manager, and those its CAST office oversees."""
     if not actor.is_authenticated:
         return Conversation.objects.none()
     visible = _visible_q(actor)
     qs = Conversation.objects.all() if visible is None else Conversation.objects.filter(visible)
-    return qs.select_related("party_a", "party_b", "listing", "region")
+    return qs.select_related("party_a", "party_b", "listing", "region", "match")
 
 
-def _party_q(actor: Actor) -> Q:
-    return Q(party_a_id__in=actor.organization_ids) | Q(party_b_id__in=actor.organization_ids)
+def _party_q(actor: Actor, prefix: str = "") -> Q:
+    """Conversations the actor takes part in: its organizations', and those about a listing a
+    party mandated it on (conversation_mandating_party_id says for which party)."""
+    party = Q(**{f"{prefix}party_a_id__in": actor.organization_ids}) | Q(
+        **{f"{prefix}party_b_id__in": actor.organization_ids}
+    )
+    if actor.mandated_listings:
+        listing_ids = list(actor.mandated_listings)
+        mandators = set(actor.mandated_listings.values())
+        about = Q(**{f"{prefix}listing_id__in": listing_ids}) | Q(
+            **{f"{prefix}match__supply_listing_id__in": listing_ids}
+        )
+        mandator_is_party = Q(**{f"{prefix}party_a_id__in": mandators}) | Q(
+            **{f"{prefix}party_b_id__in": mandators}
+        )
+        party |= about & mandator_is_party
+    return party
+
+
+def _own_side_ids(actor: Actor) -> set[int]:
+    """Organizations whose messages are the actor's own side's, never unread for it."""
+    return set(actor.organization_ids) | set(actor.mandated_listings.values())
+
+
+def _takes_part(actor: Actor) -> bool:
+    return bool(actor.organization_ids or actor.mandated_listings)
 
 
 def _read_mark(user, conversation_ref):
@@ -92,20 +117,20 @@ def _read_mark(user, conversation_ref):
     )
 
 
-def conversation_list_with_unread(
-    *, actor: Actor, mine_only: bool = False
-) -> QuerySet[Conversation]:
+def conversation_list_with_unread(*, actor: Actor, box: str = "") -> QuerySet[Conversation]:
     """Visible conversations, each annotated with `unread`: the other party's messages the
-    actor has not read. `mine_only`: the actor's organizations' own, without those it only
-    oversees."""
+    actor has not read. `box`: "mine", those the actor takes part in; "oversight", those its
+    CAST office only oversees; else both."""
     if not actor.is_authenticated:
         return Conversation.objects.none()
     qs = conversation_list_visible(actor=actor)
-    if mine_only:
+    if box == "mine":
         qs = qs.filter(_party_q(actor))
+    elif box == "oversight":
+        qs = qs.exclude(_party_q(actor))
     unread = (
         Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("read_upto"))
-        .exclude(sender_organization_id__in=actor.organization_ids)
+        .exclude(sender_organization_id__in=_own_side_ids(actor))
         .order_by()
         .values("conversation")
         .annotate(count=Count("id"))
@@ -120,14 +145,11 @@ def conversation_list_with_unread(
 def conversation_unread_count(*, actor: Actor) -> int:
     """Messages the other parties wrote that the actor has not read, in all the conversations
     of the actor's organizations (not those it only oversees): the navigation bar's badge."""
-    if not actor.is_authenticated or not actor.organization_ids:
+    if not actor.is_authenticated or not _takes_part(actor):
         return 0
     return (
-        Message.objects.filter(
-            Q(conversation__party_a_id__in=actor.organization_ids)
-            | Q(conversation__party_b_id__in=actor.organization_ids)
-        )
-        .exclude(sender_organization_id__in=actor.organization_ids)
+        Message.objects.filter(_party_q(actor, prefix="conversation__"))
+        .exclude(sender_organization_id__in=_own_side_ids(actor))
         .filter(id__gt=Coalesce(_read_mark(actor.user, OuterRef("conversation_id")), Value(0)))
         .count()
     )
@@ -143,7 +165,7 @@ def unread_cache_key(user_id: int) -> str:
 def conversation_unread_count_cached(*, actor: Actor) -> int:
     """conversation_unread_count, kept in the cache for a minute: every page's navigation bar
     shows it. Sending a message and reading clear the counts concerned (services)."""
-    if not actor.is_authenticated or not actor.organization_ids:
+    if not actor.is_authenticated:
         return 0
     key = unread_cache_key(actor.user.pk)
     count = cache.get(key)
@@ -192,17 +214,26 @@ def read_upto_by_other_party(*, conversation: Conversation, organization_id: int
     return max(marks.values_list("last_read_message_id", flat=True), default=0)
 
 
+def contact_request_received_q(actor: Actor) -> Q:
+    """Requests to the actor's organizations, and about the listings it is mandated on (for
+    the organization that mandated it)."""
+    received = Q(owner_id__in=actor.organization_ids)
+    for listing_id, organization_id in actor.mandated_listings.items():
+        received |= Q(listing_id=listing_id, owner_id=organization_id)
+    return received
+
+
 def contact_request_list_visible(*, actor: Actor) -> QuerySet[ContactRequest]:
-    """Requests the actor's organizations sent or received."""
+    """Requests the actor's organizations sent or received, and those about its mandates."""
     if not actor.is_authenticated:
         return ContactRequest.objects.none()
     return ContactRequest.objects.filter(
-        Q(organization_id__in=actor.organization_ids) | Q(owner_id__in=actor.organization_ids)
+        Q(organization_id__in=actor.organization_ids) | contact_request_received_q(actor)
     ).select_related("listing", "organization", "owner", "requested_by")
 
 
 def contact_request_list_incoming(*, actor: Actor) -> QuerySet[ContactRequest]:
-    return contact_request_list_visible(actor=actor).filter(owner_id__in=actor.organization_ids)
+    return contact_request_list_visible(actor=actor).filter(contact_request_received_q(actor))
 
 
 def contact_request_list_sent(*, actor: Actor) -> QuerySet[ContactRequest]:
@@ -212,10 +243,10 @@ def contact_request_list_sent(*, actor: Actor) -> QuerySet[ContactRequest]:
 
 
 def contact_request_pending_count(*, actor: Actor) -> int:
-    if not actor.organization_ids:
+    if not _takes_part(actor):
         return 0
     return ContactRequest.objects.filter(
-        owner_id__in=actor.organization_ids, status=ContactRequest.Status.PENDING
+        contact_request_received_q(actor), status=ContactRequest.Status.PENDING
     ).count()
 
 

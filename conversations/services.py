@@ -38,7 +38,9 @@ from conversations.models import (
 )
 from conversations.permissions import (
     abuse_report_can_resolve,
+    contact_request_acts_for_owner,
     contact_request_can_read,
+    conversation_member_party_id,
     conversation_party_organization_id,
     shared_contact_can_set,
 )
@@ -295,6 +297,7 @@ def contact_request_create(
         % {"organization": organization.name, "title": listing.title},
         body=message,
         url=reverse("conversations:requests"),
+        listing_ids=[listing.pk],
     )
     return request
 
@@ -302,7 +305,7 @@ def contact_request_create(
 def _decidable(actor: Actor, contact_request: ContactRequest) -> None:
     if not contact_request_can_read(actor=actor, contact_request=contact_request):
         raise PermissionDenied(_("Only the listing's owner can answer this request."))
-    if contact_request.owner_id not in actor.organization_ids:
+    if not contact_request_acts_for_owner(actor=actor, contact_request=contact_request):
         raise PermissionDenied(_("Only the listing's owner can answer this request."))
     if contact_request.status != ContactRequest.Status.PENDING:
         raise ValidationError(_("This request has already been answered."))
@@ -462,7 +465,11 @@ def message_send(
         )
     message_throttle(user_id=actor.user.pk)
     message = Message.objects.create(
-        conversation=conversation, sender=actor.user, sender_organization_id=own, body=body
+        conversation=conversation,
+        sender=actor.user,
+        sender_organization_id=own,
+        body=body,
+        by_mandate=conversation_member_party_id(actor=actor, conversation=conversation) is None,
     )
     attachments = [
         MessageAttachment.objects.create(
@@ -482,6 +489,7 @@ def message_send(
         % {"organization": sender.name, "subject": conversation.subject},
         body=body[:500] or _("(files only)"),
         url=conversation.get_absolute_url(),
+        listing_ids=conversation.listing_ids,
     )
     _forget_unread(notification.user_id for notification in told)
     webhook_emit(
@@ -548,16 +556,16 @@ def conversation_mark_read(
 # --- blocks and reports --------------------------------------------------------------------
 
 
-def _own_party(actor: Actor, conversation: Conversation) -> int:
-    own = conversation_party_organization_id(actor=actor, conversation=conversation)
+def _member_party(actor: Actor, conversation: Conversation) -> int:
+    own = conversation_member_party_id(actor=actor, conversation=conversation)
     if own is None:
-        raise PermissionDenied(_("Only the two parties can do this."))
+        raise PermissionDenied(_("Only the two parties' members can block an organization."))
     return own
 
 
 def organization_block(*, actor: Actor, conversation: Conversation) -> Block:
     """The actor's party blocks the other: no more requests or messages between them."""
-    own = _own_party(actor, conversation)
+    own = _member_party(actor, conversation)
     block, _created = Block.objects.get_or_create(
         organization_id=own,
         blocked_id=conversation.other_party_id(own),
@@ -567,7 +575,7 @@ def organization_block(*, actor: Actor, conversation: Conversation) -> Block:
 
 
 def organization_unblock(*, actor: Actor, conversation: Conversation) -> int:
-    own = _own_party(actor, conversation)
+    own = _member_party(actor, conversation)
     deleted, _details = Block.objects.filter(
         organization_id=own, blocked_id=conversation.other_party_id(own)
     ).delete()
@@ -597,11 +605,13 @@ def abuse_report_create(
 ) -> AbuseReport:
     """Report spam or abuse to the CAST staff of the region that oversees the contact."""
     if conversation is not None:
-        own = _own_party(actor, conversation)
+        own = conversation_party_organization_id(actor=actor, conversation=conversation)
+        if own is None:
+            raise PermissionDenied(_("Only the two parties can report a conversation."))
         reported_id = conversation.other_party_id(own)
         region_id = conversation.region_id
     elif contact_request is not None:
-        if contact_request.owner_id not in actor.organization_ids:
+        if not contact_request_acts_for_owner(actor=actor, contact_request=contact_request):
             raise PermissionDenied(_("Only the listing's owner can report this request."))
         own, reported_id = contact_request.owner_id, contact_request.organization_id
         region_id = _oversight_region_id(

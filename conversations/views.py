@@ -23,6 +23,7 @@ from conversations.forms import (
 from conversations.models import AbuseReport
 from conversations.permissions import (
     conversation_can_write,
+    conversation_member_party_id,
     conversation_party_organization_id,
     shared_contact_can_set,
 )
@@ -75,11 +76,7 @@ def conversation_list(request):
     also find those they oversee (?box=oversight)."""
     actor = request.actor
     box = "oversight" if request.GET.get("box") == "oversight" and actor.is_staff_reviewer else ""
-    conversations = conversation_list_with_unread(actor=actor, mine_only=not box)
-    if box:
-        conversations = conversations.exclude(party_a_id__in=actor.organization_ids).exclude(
-            party_b_id__in=actor.organization_ids
-        )
+    conversations = conversation_list_with_unread(actor=actor, box=box or "mine")
     rows = []
     for conversation in conversations[:200]:
         own = conversation_party_organization_id(actor=actor, conversation=conversation)
@@ -136,6 +133,9 @@ def _conversation_page(request, conversation, form, status=200):
             organization=conversation.party_a
             if own == conversation.party_a_id
             else conversation.party_b
+        )
+        context["by_mandate"] = (
+            conversation_member_party_id(actor=actor, conversation=conversation) is None
         )
     return render(request, "conversations/conversation_detail.html", context, status=status)
 
@@ -287,6 +287,8 @@ def contact_requests(request):
     for item in requests:
         # One decline form per request, each with its own element ids.
         item.decline_form = DeclineForm(auto_id=f"id_%s_{item.pk}")
+        # Blocking cuts off the whole organization: its members', not a manager's, to decide.
+        item.can_block = item.owner_id in actor.organization_ids
     return render(
         request,
         "conversations/contact_requests.html",
@@ -332,7 +334,10 @@ def contact_request_decline(request, pk):
                 messages.error(request, error_text(error))
                 return redirect("conversations:requests")
         else:
-            if request.POST.get("block") == "1":
+            if (
+                request.POST.get("block") == "1"
+                and contact_request.owner_id in request.actor.organization_ids
+            ):
                 services.organization_block_requester(
                     actor=request.actor, contact_request=contact_request
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -252,17 +253,33 @@ def actor_for(*, user, token: ApiToken | None = None) -> Actor:
     )
 
 
-def _mandated_listings(user) -> dict[int, int]:
-    """The listings in scope of the user's mandates in force today."""
+def _mandates_in_force() -> Q:
     today = timezone.localdate()
-    rows = Mandate.listings.through.objects.filter(
-        mandate__manager=user,
+    return Q(
         mandate__status=Mandate.Status.ACTIVE,
         mandate__starts_on__lte=today,
         mandate__ends_on__gte=today,
         mandate__organization__status=Organization.Status.VERIFIED,
+    )
+
+
+def _mandated_listings(user) -> dict[int, int]:
+    """The listings in scope of the user's mandates in force today."""
+    rows = Mandate.listings.through.objects.filter(
+        _mandates_in_force(), mandate__manager=user
     ).values_list("listing_id", "mandate__organization_id")
     return dict(rows)
+
+
+def mandated_managers(*, organization_id: int, listing_ids: Iterable[int]) -> list:
+    """The technology managers the organization mandated, in force today, on any of these
+    listings: they act for it there, so they hear what its members hear about them."""
+    rows = Mandate.listings.through.objects.filter(
+        _mandates_in_force(),
+        mandate__organization_id=organization_id,
+        listing_id__in=list(listing_ids),
+    ).select_related("mandate__manager")
+    return list({row.mandate.manager_id: row.mandate.manager for row in rows}.values())
 
 
 def _is_active_office(organization):

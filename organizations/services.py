@@ -21,6 +21,7 @@ from organizations.models import ApiToken, Membership, Organization
 from organizations.permissions import organization_can_administer
 from organizations.selectors import (
     Actor,
+    mandated_managers,
     organization_can_review,
     organization_reviewers,
     organization_reviewing_office,
@@ -43,14 +44,19 @@ def notify_organization(
     body: str = "",
     url: str = "",
     admins_only: bool = False,
+    listing_ids: Iterable[int] = (),
 ) -> list[Notification]:
-    """Notify the active members (or only the administrators) of an organization."""
+    """Notify the active members (or only the administrators) of an organization, and the
+    technology managers it mandated on any of `listing_ids` (they act for it there)."""
     memberships = Membership.objects.filter(
         organization=organization, status=Membership.Status.ACTIVE
     ).select_related("user")
     if admins_only:
         memberships = memberships.filter(role=Membership.Role.ADMIN)
-    return notify(users=[m.user for m in memberships], topic=topic, title=title, body=body, url=url)
+    users = [m.user for m in memberships]
+    if listing_ids:
+        users += mandated_managers(organization_id=organization.pk, listing_ids=listing_ids)
+    return notify(users=users, topic=topic, title=title, body=body, url=url)
 
 
 def _announce_change(organization: Organization) -> None:
