@@ -11,6 +11,7 @@ from django.http import Http404
 from cases.models import Case, Feedback, FeedbackItem, Survey
 from cases.permissions import case_can_read, survey_can_read
 from organizations.selectors import Actor
+from search.text import query_words
 from taxonomy.models import Field, Region
 from taxonomy.selectors import within_regions_q
 
@@ -33,7 +34,7 @@ def case_list_public(
         cases = cases.filter(field__code__startswith=field.code)
     if region is not None:
         cases = cases.filter(within_regions_q(region))
-    for word in query.split()[:5]:
+    for word in query_words(query, limit=5):
         cases = cases.filter(
             Q(title__icontains=word)
             | Q(need_summary__icontains=word)

@@ -14,6 +14,7 @@ from catalogue.permissions import provider_kind_allowed
 from credit.models import CreditStanding
 from organizations.models import Organization
 from organizations.selectors import Actor
+from search.text import query_words
 from outcomes.models import OutcomeEvent
 from taxonomy.models import Field, Region
 
@@ -148,9 +149,10 @@ def offering_filter(
     """The browse filters, on any queryset of offerings (the page's, the API's scoped one).
 
     `field` keeps those tagged with the field, a broader or a narrower one (offerings for
-    every field are left out: the filter is for finding specialists). The keyword: every
-    word, in the title, description, deliverables or the provider's name (icontains:
-    thousands of offerings, not millions, so no index is needed).
+    every field are left out: the filter is for finding specialists). The keywords: every
+    word of the query (search.text.query_words), in the title, description, deliverables or
+    the provider's name (icontains: thousands of offerings, not millions, so no index is
+    needed).
     """
     if category is not None:
         qs = qs.filter(category=category)
@@ -166,7 +168,7 @@ def offering_filter(
                 )
             )
         )
-    for word in query.split()[:8]:
+    for word in query_words(query):
         qs = qs.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)

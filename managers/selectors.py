@@ -18,6 +18,7 @@ from managers.models import Commission, ManagerProfile
 from managers.permissions import mandate_can_read
 from organizations.models import Mandate, Organization
 from organizations.selectors import Actor
+from search.text import query_words
 from outcomes.models import OutcomeEvent
 
 N = OutcomeEvent.Name
@@ -35,9 +36,9 @@ def manager_list_public(*, query: str = "", field_id: int | None = None) -> Quer
     managers = ManagerProfile.objects.filter(
         certificate_status=ManagerProfile.CertificateStatus.VERIFIED
     ).select_related("region__parent")
-    if query:
+    for word in query_words(query):
         managers = managers.filter(
-            Q(name__icontains=query) | Q(headline__icontains=query) | Q(bio__icontains=query)
+            Q(name__icontains=word) | Q(headline__icontains=word) | Q(bio__icontains=word)
         )
     if field_id:
         managers = managers.filter(Q(fields=field_id) | Q(fields__parent=field_id)).distinct()

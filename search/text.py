@@ -29,6 +29,12 @@ def tokenize(text):
     return tokens
 
 
+def query_words(query, limit=8):
+    """The distinct words of a typed query, cut as the index cuts Chinese: a filter that wants
+    every word finds 锂电池性能检测 for 电池检测, where the whole string would not."""
+    return list(dict.fromkeys(tokenize(query)))[:limit]
+
+
 # Numbers and quantities ("1.5", "200", "30%", "5kg", "1:2"): shared by chance, not by meaning.
 # "5g" stays: on a technology market it is the network far more often than five grams.
 _QUANTITY = re.compile(

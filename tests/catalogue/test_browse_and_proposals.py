@@ -50,6 +50,19 @@ def test_filters_region_subtree_nationwide_category_keyword(world, client):
     }
 
 
+def test_the_keyword_is_cut_into_words_as_chinese_is_written(world, client):
+    make_offering(world, title="锂电池性能检测", category="testing")
+    make_offering(world, title="电池回收工艺咨询")
+    make_offering(world, title="食品检测", category="testing")
+    # No space between the words: each must be there, not the whole string.
+    assert _titles(client, "q=电池检测") == {"锂电池性能检测"}
+    assert _titles(client, "q=检测") == {"锂电池性能检测", "食品检测"}
+    assert _titles(client, "q=电池 咨询") == {"电池回收工艺咨询"}
+    assert _titles(client, "q=纳米涂层检测") == set()
+    # Punctuation alone filters nothing out.
+    assert len(_titles(client, "q=，。")) == 3
+
+
 def test_need_page_proposes_services_by_the_rules(world, client):
     need = NeedFactory(organization=world.enterprise, problem="短")
     need.cooperation_modes.set([CooperationMode.objects.get(code="transfer")])

@@ -223,6 +223,9 @@ def test_the_directory_searches_by_keyword_and_field(client, market):
     other.fields.set([direction(40).parent])
     page = html(client.get(reverse("managers:list"), {"q": "生物医药"}))
     assert other.name in page and market.profile.name not in page
+    # Words typed together, as Chinese is written, each found on its own.
+    page = html(client.get(reverse("managers:list"), {"q": "生物谈判"}))
+    assert other.name in page and market.profile.name not in page
     field = direction().parent
     page = html(client.get(reverse("managers:list"), {"field": field.code}))
     assert market.profile.name in page
