@@ -14,8 +14,8 @@ from catalogue.permissions import provider_kind_allowed
 from credit.models import CreditStanding
 from organizations.models import Organization
 from organizations.selectors import Actor
-from search.text import query_words
 from outcomes.models import OutcomeEvent
+from search.text import query_words
 from taxonomy.models import Field, Region
 
 RegionThrough = ServiceOffering.regions.through

@@ -18,8 +18,8 @@ from managers.models import Commission, ManagerProfile
 from managers.permissions import mandate_can_read
 from organizations.models import Mandate, Organization
 from organizations.selectors import Actor
-from search.text import query_words
 from outcomes.models import OutcomeEvent
+from search.text import query_words
 
 N = OutcomeEvent.Name
 
