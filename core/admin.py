@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -13,6 +14,9 @@ from core.web import error_text
 admin.site.site_header = _("TechBridge back office")
 admin.site.site_title = _("TechBridge back office")
 admin.site.index_title = _("Platform administration")
+
+# A link typed without its scheme is taken for https, as the platform's own forms take it.
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReasonForm(forms.Form):

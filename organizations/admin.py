@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
+from core.admin import HTTPS_LINKS, ReadOnlyAdmin, ReadOnlyInline, service_action
 from organizations import services
 from organizations.models import ApiToken, CastOffice, Membership, Organization
 from taxonomy.admin import ProvinceListFilter
@@ -116,6 +116,7 @@ class CastOfficeAdmin(admin.ModelAdmin):
 
     list_display = ["name", "region_label", "staff_count", "status"]
     list_filter = [ProvinceListFilter]
+    formfield_overrides = HTTPS_LINKS
     search_fields = ["name", "region__name"]
     list_select_related = ["region", "region__parent"]
     fields = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import HTTPS_LINKS
 from roadshows.models import (
     Criterion,
     Intent,
@@ -18,6 +19,7 @@ class PitchInline(admin.TabularInline):
     extra = 0
     fields = ["organization", "listing", "status", "position", "slot_starts_at", "replay_url"]
     raw_id_fields = ["organization", "listing"]
+    formfield_overrides = HTTPS_LINKS
 
 
 class CriterionInline(admin.TabularInline):
@@ -33,6 +35,7 @@ class RoadshowAdmin(admin.ModelAdmin):
     raw_id_fields = ["host", "field", "region", "created_by"]
     inlines = [PitchInline, CriterionInline]
     readonly_fields = ["status", "published_at", "held_at", "cancelled_at"]
+    formfield_overrides = HTTPS_LINKS
 
 
 @admin.register(Pitch)
@@ -40,6 +43,7 @@ class PitchAdmin(admin.ModelAdmin):
     list_display = ["listing", "roadshow", "organization", "status", "position"]
     list_filter = ["status"]
     raw_id_fields = ["roadshow", "organization", "listing", "submitted_by"]
+    formfield_overrides = HTTPS_LINKS
 
 
 @admin.register(Registration)
