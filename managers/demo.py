@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.env import env
+from conversations.services import message_send
 from core.demo import demo_clock
 from deals.demo import _pairs, _staff_of, _Walk
 from deals.models import Deal
@@ -155,6 +156,10 @@ DECLINE_NOTE = (
     "本人近期档期已满，且专长在生物医药方向，与贵公司需求不够匹配，建议另请熟悉该领域的技术经理人。"
 )
 END_NOTE = "该成果已由我单位技术转移中心接手推进，双方协商提前终止委托。"
+MANAGER_INTRODUCTION = (
+    "您好，我是贵我双方此次对接中需求方委托的技术经理人，后续合同条款与许可费安排由我来跟进，"
+    "如方便可约一次线上会议，先确认技术指标与验收方式。"
+)
 
 
 def _admin(organization) -> User | None:
@@ -312,8 +317,15 @@ class _Mandates:
         if walk.demand_user is None or walk.supply_user is None:
             return None
         walk.open()
-        # From here on the manager acts for the enterprise, by mandate.
+        # From here on the manager acts for the enterprise, by mandate: in the conversation
+        # first, then on the deal.
         walk.demand_user = mandate.manager
+        with walk.later(1, 2):
+            message_send(
+                actor=actor_for(user=mandate.manager),
+                conversation=walk.deal.conversation,
+                body=MANAGER_INTRODUCTION,
+            )
         walk.agree("license_ordinary", "180", "20", "instalments")
         walk.sign()
         walk.register(901)

@@ -76,6 +76,9 @@ def test_demo_managers_and_their_mandates_make_a_living_market(demo_world, clien
     assert commission.technical_amount == (180 - 20) * 10000
     assert commission.amount_due == 20000 + 160 * 10000 * 3 / 100
     assert DealHistory.objects.filter(deal=deal, user=commission.mandate.manager).exists()
+    # In the deal's conversation too, marked as the manager's.
+    written = deal.conversation.messages.filter(sender=commission.mandate.manager).get()
+    assert written.by_mandate and written.sender_organization == deal.demand_party
     assert OutcomeEvent.objects.filter(name="commission.due", subject_id=deal.pk).exists()
     assert not OutcomeEvent.objects.filter(occurred_at__gt=timezone.now()).exists()
 
