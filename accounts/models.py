@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,18 @@ class User(AbstractUser):
     # PIPL: when the person agreed to the user agreement and privacy policy, and to which version.
     terms_version = models.CharField(_("version of the terms agreed to"), max_length=16, blank=True)
     terms_accepted_at = models.DateTimeField(_("terms agreed to at"), null=True, blank=True)
+    # The language the person last chose with the language button: their notifications and
+    # e-mails are written in it, whoever's action sent them. Blank: the platform's.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
 
     def __str__(self):
         return self.display_name or self.username
+
+    @property
+    def message_language(self):
+        return self.language or settings.LANGUAGE_CODE
 
 
 class SignUp(models.Model):

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -100,3 +101,11 @@ def _account_make(*, sign_up):
     except IntegrityError:  # the same username, made a moment ago
         return None, LinkError.USERNAME_TAKEN
     return user, None
+
+
+def user_language_remember(*, user, language):
+    """Keep the language the person chose with the language button: their notifications and
+    e-mails are written in it from now on. A language the platform does not speak is ignored."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -5,11 +5,17 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language as django_set_language
 
 from accounts.forms import LoginForm, SignUpForm, SignUpLinkResendForm
 from accounts.legal import TERMS_VERSION, legal_template_names
 from accounts.models import SignUp
-from accounts.services import sign_up_confirm, sign_up_link_resend, user_sign_up
+from accounts.services import (
+    sign_up_confirm,
+    sign_up_link_resend,
+    user_language_remember,
+    user_sign_up,
+)
 from accounts.throttling import sign_up_email_allowed
 from accounts.tokens import LinkError, sign_up_token_read
 
@@ -114,3 +120,12 @@ def legal_document(request, document):
         legal_template_names(document=document),
         {"terms_version": TERMS_VERSION, "contact_email": settings.PRIVACY_CONTACT_EMAIL},
     )
+
+
+def set_language(request):
+    """Django's language button, which also remembers a signed-in person's choice: their
+    notifications and e-mails follow it, on whatever device they are read."""
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        user_language_remember(user=request.user, language=request.POST.get("language", ""))
+    return response

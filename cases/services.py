@@ -38,6 +38,7 @@ from cases.permissions import (
 )
 from deals.models import Contract, Deal, DealHistory, Stage
 from notifications.models import Notification
+from notifications.services import Words
 from organizations.models import Organization
 from organizations.selectors import Actor
 from organizations.services import notify_organization
@@ -53,7 +54,7 @@ SURVEY_DUE_DAYS = {Survey.Kind.DAYS_90: 90, Survey.Kind.DAYS_365: 365}
 ALIAS_MAX_LENGTH = 64
 
 
-def _tell(*, organization_ids, title: str, body: str = "", url: str = "") -> None:
+def _tell(*, organization_ids, title: Words, body: Words = "", url: str = "") -> None:
     for organization in Organization.objects.filter(pk__in=organization_ids):
         notify_organization(
             organization=organization,
@@ -88,8 +89,10 @@ def feedback_request(*, deal: Deal) -> list[Feedback]:
         asked.append(feedback)
         _tell(
             organization_ids=[organization_id],
-            title=_("How did “%(title)s” go? Tell us in two minutes") % {"title": deal.title},
-            body=_(
+            title=lambda: (
+                _("How did “%(title)s” go? Tell us in two minutes") % {"title": deal.title}
+            ),
+            body=lambda: _(
                 "Your feedback (how it went and why) helps the platform and the CAST office "
                 "bring better matches."
             ),
@@ -278,8 +281,8 @@ def case_draft(*, deal: Deal) -> Case:
     CaseHistory.objects.create(case=case, action=CaseHistory.Action.DRAFTED)
     _tell(
         organization_ids=deal.party_ids,
-        title=_("A case is drafted from “%(title)s”") % {"title": deal.title},
-        body=_(
+        title=lambda: _("A case is drafted from “%(title)s”") % {"title": deal.title},
+        body=lambda: _(
             "Check it, choose whether your organization is named, and agree to publish it in "
             "the case bank: it is published only with both sides' consent and the CAST "
             "office's review."
@@ -408,14 +411,16 @@ def case_consent_give(*, actor: Actor, case: Case) -> Case:
         _history(case, CaseHistory.Action.SUBMITTED, None)
         _tell(
             organization_ids=_staff_offices(case),
-            title=_("A case awaits your review: %(title)s") % {"title": case.title},
+            title=lambda: _("A case awaits your review: %(title)s") % {"title": case.title},
             url=case.get_absolute_url(),
         )
     else:
         _tell(
             organization_ids=[case.other_party_id(own)],
-            title=_("The other side agreed to publish the case “%(title)s”; yours is awaited")
-            % {"title": case.title},
+            title=lambda: (
+                _("The other side agreed to publish the case “%(title)s”; yours is awaited")
+                % {"title": case.title}
+            ),
             url=case.get_absolute_url(),
         )
     return case
@@ -456,8 +461,10 @@ def case_consent_withdraw(*, actor: Actor, case: Case) -> Case:
         case.save(update_fields=["status", "updated_at"])
     _tell(
         organization_ids=[case.other_party_id(own)],
-        title=_("The other side withdrew its consent to publish the case “%(title)s”")
-        % {"title": case.title},
+        title=lambda: (
+            _("The other side withdrew its consent to publish the case “%(title)s”")
+            % {"title": case.title}
+        ),
         url=case.get_absolute_url(),
     )
     return case
@@ -509,12 +516,14 @@ def case_review(*, actor: Actor, case: Case, approve: bool, note: str = "") -> C
         )
     _tell(
         organization_ids=case.party_ids,
-        title=(
-            _("The case “%(title)s” is published in the case bank")
-            if approve
-            else _("The case “%(title)s” was returned for changes")
-        )
-        % {"title": case.title},
+        title=lambda: (
+            (
+                _("The case “%(title)s” is published in the case bank")
+                if approve
+                else _("The case “%(title)s” was returned for changes")
+            )
+            % {"title": case.title}
+        ),
         body=note,
         url=case.get_absolute_url(),
     )
@@ -558,9 +567,13 @@ def surveys_send_due(*, now=None) -> dict[str, int]:
                     created_count += 1
                     _tell(
                         organization_ids=[organization_id],
-                        title=_("%(title)s: is the result still in use? (%(when)s)")
-                        % {"title": deal.title, "when": survey.get_kind_display()},
-                        body=_("Three questions: is it in use, what it brought, a comment."),
+                        title=lambda deal=deal, survey=survey: (
+                            _("%(title)s: is the result still in use? (%(when)s)")
+                            % {"title": deal.title, "when": survey.get_kind_display()}
+                        ),
+                        body=lambda: _(
+                            "Three questions: is it in use, what it brought, a comment."
+                        ),
                         url=survey.get_absolute_url(),
                     )
     return {"created": created_count}

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalogue.models import (
     TRANSITIONS,
@@ -190,14 +191,14 @@ def offering_transition(
         )
     if action in (OfferingAction.APPROVE, OfferingAction.REJECT):
         template = (
-            _("Service published: %(title)s")
+            gettext_lazy("Service published: %(title)s")
             if action == OfferingAction.APPROVE
-            else _("Service not published: %(title)s")
+            else gettext_lazy("Service not published: %(title)s")
         )
         notify_organization(
             organization=offering.provider,
             topic=Notification.Topic.SERVICE,
-            title=template % {"title": offering.title},
+            title=lambda: template % {"title": offering.title},
             body=note,
             url=offering.get_absolute_url(),
         )

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from challenges.models import (
     CHALLENGE_EDITABLE,
@@ -60,7 +61,7 @@ from matching.profiles import Profile
 from matching.services import SUPPLY_KINDS, explanation_text
 from matching.tasks import enqueue_on_commit
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Words, notify
 from organizations.models import Organization
 from organizations.selectors import Actor, actor_for, organization_reviewers, region_office
 from organizations.services import notify_organization
@@ -166,7 +167,7 @@ def _followers(challenge: Challenge) -> set[int]:
 
 
 def _tell_organizations(
-    challenge: Challenge, organization_ids, *, title: str, body: str = "", payload: dict
+    challenge: Challenge, organization_ids, *, title: Words, body: Words = "", payload: dict
 ) -> None:
     for organization in Organization.objects.filter(pk__in=organization_ids):
         notify_organization(
@@ -181,7 +182,7 @@ def _tell_organizations(
         )
 
 
-def _tell_sponsor(challenge: Challenge, *, title: str, body: str = "", payload: dict) -> None:
+def _tell_sponsor(challenge: Challenge, *, title: Words, body: Words = "", payload: dict) -> None:
     notify_organization(
         organization=challenge.sponsor,
         topic=Notification.Topic.CHALLENGE,
@@ -194,7 +195,7 @@ def _tell_sponsor(challenge: Challenge, *, title: str, body: str = "", payload: 
     )
 
 
-def _tell_vetters(challenge: Challenge, *, title: str) -> None:
+def _tell_vetters(challenge: Challenge, *, title: Words) -> None:
     region_id = challenge_vetting_region_id(challenge=challenge)
     office = region_office(region=Region.objects.get(pk=region_id)) if region_id else None
     users = organization_reviewers(office=office)
@@ -670,7 +671,7 @@ def challenge_amend(
     _tell_organizations(
         challenge,
         _followers(challenge),
-        title=_("The challenge “%(title)s” was amended") % {"title": challenge.title},
+        title=lambda: _("The challenge “%(title)s” was amended") % {"title": challenge.title},
         body=reason,
         payload=challenge_payload(challenge, reveal=False, action="amend", fields=fields),
     )
@@ -751,12 +752,14 @@ def challenge_transition(
         _record(challenge, step.event, user=user, data={"action": action, "from": from_status})
     if challenge.status == ChallengeStatus.AWARDED:
         _open_deals(challenge, user=user)
-    label = ACTION_LABELS[Action(action)]
-    title = _("%(title)s: %(action)s — now “%(status)s”") % {
-        "title": challenge.title,
-        "action": label,
-        "status": challenge.get_status_display(),
-    }
+
+    def title():
+        return _("%(title)s: %(action)s — now “%(status)s”") % {
+            "title": challenge.title,
+            "action": ACTION_LABELS[Action(action)],
+            "status": challenge.get_status_display(),
+        }
+
     payload = {"action": action, "from_status": from_status, "note": note}
     if action == Action.SUBMIT or challenge.status == ChallengeStatus.COSIGNING:
         _tell_vetters(challenge, title=title)
@@ -833,7 +836,7 @@ def question_ask(
     notify_organization(
         organization=challenge.sponsor,
         topic=Notification.Topic.CHALLENGE,
-        title=_("A question about “%(title)s”") % {"title": challenge.title},
+        title=lambda: _("A question about “%(title)s”") % {"title": challenge.title},
         body=text,
         url=challenge.get_absolute_url(),
     )
@@ -856,7 +859,7 @@ def question_answer(*, actor: Actor, question: Question, answer: str) -> Questio
     notify_organization(
         organization=question.organization,
         topic=Notification.Topic.CHALLENGE,
-        title=_("Your question about “%(title)s” is answered") % {"title": challenge.title},
+        title=lambda: _("Your question about “%(title)s” is answered") % {"title": challenge.title},
         body=question.answer,
         url=challenge.get_absolute_url(),
     )
@@ -1023,7 +1026,7 @@ def application_submit(
     notify_organization(
         organization=challenge.sponsor,
         topic=Notification.Topic.CHALLENGE,
-        title=_("A new application to “%(title)s”") % {"title": challenge.title},
+        title=lambda: _("A new application to “%(title)s”") % {"title": challenge.title},
         url=application.get_absolute_url(),
     )
     webhook_emit(
@@ -1063,7 +1066,7 @@ def application_withdraw(*, actor: Actor, application: Application) -> Applicati
     notify_organization(
         organization=challenge.sponsor,
         topic=Notification.Topic.CHALLENGE,
-        title=_("An application to “%(title)s” was withdrawn") % {"title": challenge.title},
+        title=lambda: _("An application to “%(title)s” was withdrawn") % {"title": challenge.title},
         url=challenge.get_absolute_url(),
     )
     webhook_emit(
@@ -1209,8 +1212,10 @@ def challenge_invite(*, challenge_id: int) -> list[Invitation]:
             notify_organization(
                 organization=invitation.organization,
                 topic=Notification.Topic.CHALLENGE,
-                title=_("You are invited to apply to the challenge “%(title)s”")
-                % {"title": challenge.title},
+                title=lambda: (
+                    _("You are invited to apply to the challenge “%(title)s”")
+                    % {"title": challenge.title}
+                ),
                 body=reason,
                 url=challenge.get_absolute_url(),
             )
@@ -1279,7 +1284,7 @@ def panel_seat(
     notify(
         users=[user],
         topic=Notification.Topic.CHALLENGE,
-        title=_("You sit on the review panel of “%(title)s”") % {"title": challenge.title},
+        title=lambda: _("You sit on the review panel of “%(title)s”") % {"title": challenge.title},
         url=reverse("challenges:review", kwargs={"pk": challenge.pk}),
     )
     return member
@@ -1494,8 +1499,10 @@ def _decline(application: Application, *, reason: str, comment: str, user) -> No
     notify_organization(
         organization=application.applicant,
         topic=Notification.Topic.CHALLENGE,
-        title=_("Your application to “%(title)s” was not awarded: %(reason)s")
-        % {"title": challenge.title, "reason": DeclineReason(reason).label},
+        title=lambda: (
+            _("Your application to “%(title)s” was not awarded: %(reason)s")
+            % {"title": challenge.title, "reason": DeclineReason(reason).label}
+        ),
         body=comment,
         url=application.get_absolute_url(),
     )
@@ -1633,14 +1640,16 @@ def challenge_award(
             data={"application": application.pk},
         )
         body = (
-            _("The award awaits the CAST co-signature; the deal opens then.")
+            gettext_lazy("The award awaits the CAST co-signature; the deal opens then.")
             if challenge.government_list
-            else _("A deal with the sponsor is open; plan the contract there.")
+            else gettext_lazy("A deal with the sponsor is open; plan the contract there.")
         )
         notify_organization(
             organization=application.applicant,
             topic=Notification.Topic.CHALLENGE,
-            title=_("Your application to “%(title)s” is awarded") % {"title": challenge.title},
+            title=lambda: (
+                _("Your application to “%(title)s” is awarded") % {"title": challenge.title}
+            ),
             body=body,
             url=application.get_absolute_url(),
         )

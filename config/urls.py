@@ -8,6 +8,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 
+from accounts import views as accounts_views
+
 
 class StaticRedirectView(RedirectView):
     """Redirect to a static file; resolved per request, as the manifest names it in production."""
@@ -69,7 +71,7 @@ urlpatterns = [
     # ReDoc from drf-spectacular-sidecar's files (REDOC_DIST = "SIDECAR"), no web fonts: no CDN.
     path("api/redoc/", LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/", include("api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -147,9 +147,11 @@ def _conversation_open(
         notify_organization(
             organization=own,
             topic=Notification.Topic.CONTACT,
-            title=_("You are in contact with %(organization)s: %(subject)s")
-            % {"organization": other.name, "subject": conversation.subject},
-            body=_("Each side now sees the other's contact person; write on the platform."),
+            title=lambda other=other: (
+                _("You are in contact with %(organization)s: %(subject)s")
+                % {"organization": other.name, "subject": conversation.subject}
+            ),
+            body=lambda: _("Each side now sees the other's contact person; write on the platform."),
             url=conversation.get_absolute_url(),
         )
     return conversation
@@ -293,8 +295,10 @@ def contact_request_create(
     notify_organization(
         organization=owner,
         topic=Notification.Topic.CONTACT,
-        title=_("%(organization)s asks for contact about “%(title)s”")
-        % {"organization": organization.name, "title": listing.title},
+        title=lambda: (
+            _("%(organization)s asks for contact about “%(title)s”")
+            % {"organization": organization.name, "title": listing.title}
+        ),
         body=message,
         url=reverse("conversations:requests"),
         listing_ids=[listing.pk],
@@ -397,12 +401,14 @@ def contact_request_decline(
     notify_organization(
         organization=contact_request.organization,
         topic=Notification.Topic.CONTACT,
-        title=_("%(organization)s declined your contact request about “%(title)s”: %(reason)s")
-        % {
-            "organization": contact_request.owner.name,
-            "title": listing.title,
-            "reason": contact_request.get_decline_reason_display(),
-        },
+        title=lambda: (
+            _("%(organization)s declined your contact request about “%(title)s”: %(reason)s")
+            % {
+                "organization": contact_request.owner.name,
+                "title": listing.title,
+                "reason": contact_request.get_decline_reason_display(),
+            }
+        ),
         body=note,
         url=reverse("conversations:requests") + "?box=sent",
     )
@@ -485,9 +491,11 @@ def message_send(
     told = notify_organization(
         organization=other,
         topic=Notification.Topic.MESSAGE,
-        title=_("New message from %(organization)s: %(subject)s")
-        % {"organization": sender.name, "subject": conversation.subject},
-        body=body[:500] or _("(files only)"),
+        title=lambda: (
+            _("New message from %(organization)s: %(subject)s")
+            % {"organization": sender.name, "subject": conversation.subject}
+        ),
+        body=lambda: body[:500] or _("(files only)"),
         url=conversation.get_absolute_url(),
         listing_ids=conversation.listing_ids,
     )
@@ -643,12 +651,14 @@ def abuse_report_create(
     notify(
         users=organization_reviewers(office=region_office(region=Region.objects.get(pk=region_id))),
         topic=Notification.Topic.CONTACT,
-        title=_("%(organization)s reported %(reported)s: %(reason)s")
-        % {
-            "organization": report.reporter_organization.name,
-            "reported": report.reported_organization.name,
-            "reason": report.get_reason_display(),
-        },
+        title=lambda: (
+            _("%(organization)s reported %(reported)s: %(reason)s")
+            % {
+                "organization": report.reporter_organization.name,
+                "reported": report.reported_organization.name,
+                "reason": report.get_reason_display(),
+            }
+        ),
         body=note,
         url=reverse("conversations:reports"),
     )

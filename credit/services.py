@@ -126,8 +126,10 @@ def appeal_file(
     notify(
         users=organization_reviewers(office=region_office(region=organization.region)),
         topic=Notification.Topic.CREDIT,
-        title=_("%(organization)s appeals its credit: %(what)s")
-        % {"organization": organization.name, "what": line.label},
+        title=lambda: (
+            _("%(organization)s appeals its credit: %(what)s")
+            % {"organization": organization.name, "what": line.label}
+        ),
         body=statement,
         url=reverse("credit:appeals"),
     )
@@ -179,9 +181,11 @@ def appeal_decide(
     notify_organization(
         organization=organization,
         topic=Notification.Topic.CREDIT,
-        title=_("Your credit appeal was upheld: the event no longer counts")
-        if uphold
-        else _("Your credit appeal was dismissed"),
+        title=lambda: (
+            _("Your credit appeal was upheld: the event no longer counts")
+            if uphold
+            else _("Your credit appeal was dismissed")
+        ),
         body=note,
         url=_appeal_url(organization.pk),
     )

@@ -41,6 +41,7 @@ from deals.permissions import deal_can_review, deal_party_organization_id
 from deals.transitions import ACTION_LABELS, PREVIOUS_STAGE, Action, Step, Who, step_for
 from matching.models import Match
 from notifications.models import Notification
+from notifications.services import Words
 from organizations.models import Organization
 from organizations.selectors import Actor
 from organizations.services import notify_organization
@@ -126,8 +127,8 @@ def _payload(deal: Deal, **extra) -> dict:
 def _tell(
     *,
     deal: Deal,
-    title: str,
-    body: str = "",
+    title: Words,
+    body: Words = "",
     webhook: str | None,
     payload: dict,
     skip_organization_id: int | None = None,
@@ -247,8 +248,8 @@ def _deal_start(deal: Deal, *, user, organization_id: int | None) -> Deal:
     )
     _tell(
         deal=deal,
-        title=_("A deal is opened: %(title)s") % {"title": deal.title},
-        body=_("Follow it, its contract and its milestones on the deal's page."),
+        title=lambda: _("A deal is opened: %(title)s") % {"title": deal.title},
+        body=lambda: _("Follow it, its contract and its milestones on the deal's page."),
         webhook=WebhookEvent.DEAL_OPENED,
         payload=_payload(deal),
         skip_organization_id=organization_id,
@@ -466,11 +467,13 @@ def deal_transition(
             )
             _tell(
                 deal=deal,
-                title=_(
-                    "%(organization)s confirmed “%(action)s” for %(title)s; "
-                    "your side's confirmation is awaited"
-                )
-                % {"organization": acting_name, "action": label, "title": deal.title},
+                title=lambda: (
+                    _(
+                        "%(organization)s confirmed “%(action)s” for %(title)s; "
+                        "your side's confirmation is awaited"
+                    )
+                    % {"organization": acting_name, "action": label, "title": deal.title}
+                ),
                 webhook=WebhookEvent.DEAL_CONFIRMED,
                 payload=_payload(deal, action=action),
                 skip_organization_id=own,
@@ -539,8 +542,10 @@ def deal_transition(
     checked = action in (Action.VERIFY_REGISTRATION, Action.REJECT_REGISTRATION)
     _tell(
         deal=deal,
-        title=_("%(title)s: %(action)s — now “%(stage)s”")
-        % {"title": deal.title, "action": label, "stage": deal.get_stage_display()},
+        title=lambda: (
+            _("%(title)s: %(action)s — now “%(stage)s”")
+            % {"title": deal.title, "action": label, "stage": deal.get_stage_display()}
+        ),
         body=note,
         webhook=WebhookEvent.DEAL_REGISTRATION_CHECKED if checked else _STAGE_WEBHOOK,
         payload=_payload(deal, action=action, from_stage=from_stage, reason=reason),
@@ -713,12 +718,14 @@ def _milestone_told(
     )
     _tell(
         deal=deal,
-        title=_("%(title)s: milestone “%(milestone)s” is %(status)s")
-        % {
-            "title": deal.title,
-            "milestone": milestone.title,
-            "status": milestone.get_status_display(),
-        },
+        title=lambda: (
+            _("%(title)s: milestone “%(milestone)s” is %(status)s")
+            % {
+                "title": deal.title,
+                "milestone": milestone.title,
+                "status": milestone.get_status_display(),
+            }
+        ),
         body=note,
         webhook=WebhookEvent.DEAL_MILESTONE_UPDATED,
         payload=_payload(
@@ -882,9 +889,11 @@ def deals_keep_alive(*, now=None) -> dict[str, int]:
             deal.save(update_fields=["nudged_at"])
             _tell(
                 deal=deal,
-                title=_("%(title)s has been quiet; it becomes dormant in %(days)d days")
-                % {"title": deal.title, "days": settings.DEAL_NUDGE_DAYS_BEFORE_DORMANT},
-                body=_("Write to the other side, take the next step, or close it as lost."),
+                title=lambda deal=deal: (
+                    _("%(title)s has been quiet; it becomes dormant in %(days)d days")
+                    % {"title": deal.title, "days": settings.DEAL_NUDGE_DAYS_BEFORE_DORMANT}
+                ),
+                body=lambda: _("Write to the other side, take the next step, or close it as lost."),
                 webhook=None,
                 payload={},
             )

@@ -47,7 +47,7 @@ from demand_analysis.permissions import (
 )
 from demand_analysis.selectors import analysis_open_for_staff
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Words, notify
 from orders.models import Order
 from organizations.models import Organization
 from organizations.selectors import Actor, organization_reviewers, region_office
@@ -104,7 +104,7 @@ def _payload(analysis: DemandAnalysis, **extra) -> dict:
     }
 
 
-def _tell_owner(analysis: DemandAnalysis, *, title: str, body: str = "", action: str) -> None:
+def _tell_owner(analysis: DemandAnalysis, *, title: Words, body: Words = "", action: str) -> None:
     need = analysis.need
     notify_organization(
         organization=need.organization,
@@ -120,7 +120,7 @@ def _tell_owner(analysis: DemandAnalysis, *, title: str, body: str = "", action:
     )
 
 
-def _tell_analyst(analysis: DemandAnalysis, *, title: str, body: str = "", action: str) -> None:
+def _tell_analyst(analysis: DemandAnalysis, *, title: Words, body: Words = "", action: str) -> None:
     if analysis.analyst_id is None:
         office = region_office(region=analysis.region)
         notify(
@@ -196,8 +196,10 @@ def analysis_request(
         notify(
             users=organization_reviewers(office=office),
             topic=Notification.Topic.DEMAND_ANALYSIS,
-            title=_("%(owner)s asks for a demand analysis: %(title)s")
-            % {"owner": need.organization.name, "title": need.title},
+            title=lambda: (
+                _("%(owner)s asks for a demand analysis: %(title)s")
+                % {"owner": need.organization.name, "title": need.title}
+            ),
             body=note,
             url=analysis.get_absolute_url(),
         )
@@ -224,8 +226,10 @@ def analysis_request(
     )
     _tell_analyst(
         analysis,
-        title=_("%(owner)s invites you to analyse a need: %(title)s")
-        % {"owner": need.organization.name, "title": need.title},
+        title=lambda: (
+            _("%(owner)s invites you to analyse a need: %(title)s")
+            % {"owner": need.organization.name, "title": need.title}
+        ),
         body=note,
         action="requested",
     )
@@ -497,8 +501,10 @@ def analysis_submit(*, actor: Actor, analysis: DemandAnalysis) -> DemandAnalysis
     )
     _tell_owner(
         analysis,
-        title=_("A demand analysis of your need is ready: %(title)s") % {"title": need.title},
-        body=_("Read it beside your need and choose the parts to copy into it."),
+        title=lambda: (
+            _("A demand analysis of your need is ready: %(title)s") % {"title": need.title}
+        ),
+        body=lambda: _("Read it beside your need and choose the parts to copy into it."),
         action="submitted",
     )
     return analysis
@@ -643,9 +649,15 @@ def analysis_accept(
     )
     _tell_analyst(
         analysis,
-        title=_("Your demand analysis was accepted: %(title)s") % {"title": need.title},
-        body=_("Parts copied into the need: %(parts)s")
-        % {"parts": "; ".join(str(AnalysisPart(part).label) for part in analysis.accepted_parts)},
+        title=lambda: _("Your demand analysis was accepted: %(title)s") % {"title": need.title},
+        body=lambda: (
+            _("Parts copied into the need: %(parts)s")
+            % {
+                "parts": "; ".join(
+                    str(AnalysisPart(part).label) for part in analysis.accepted_parts
+                )
+            }
+        ),
         action="accepted",
     )
     return analysis
@@ -667,7 +679,9 @@ def analysis_decline(*, actor: Actor, analysis: DemandAnalysis, note: str = "") 
     analysis.save()
     _tell_analyst(
         analysis,
-        title=_("Your demand analysis was declined: %(title)s") % {"title": analysis.need.title},
+        title=lambda: (
+            _("Your demand analysis was declined: %(title)s") % {"title": analysis.need.title}
+        ),
         body=analysis.decline_note,
         action="declined",
     )

@@ -103,8 +103,10 @@ def certificate_submit(
     notify(
         users=organization_reviewers(office=office),
         topic=Notification.Topic.MANDATE,
-        title=_("A technology manager's certificate awaits verification: %(name)s")
-        % {"name": profile.name},
+        title=lambda: (
+            _("A technology manager's certificate awaits verification: %(name)s")
+            % {"name": profile.name}
+        ),
         url=reverse("managers:review_queue"),
     )
     return profile
@@ -144,9 +146,11 @@ def certificate_decide(
     notify(
         users=[profile.user],
         topic=Notification.Topic.MANDATE,
-        title=_("Your technology manager's certificate is verified")
-        if approve
-        else _("Your technology manager's certificate was not verified"),
+        title=lambda: (
+            _("Your technology manager's certificate is verified")
+            if approve
+            else _("Your technology manager's certificate was not verified")
+        ),
         body=note,
         url=reverse("managers:me"),
     )
@@ -246,7 +250,9 @@ def mandate_offer(
     notify(
         users=[manager.user],
         topic=Notification.Topic.MANDATE,
-        title=_("%(organization)s offers you a mandate") % {"organization": organization.name},
+        title=lambda: (
+            _("%(organization)s offers you a mandate") % {"organization": organization.name}
+        ),
         url=reverse("managers:mandate", kwargs={"pk": mandate.pk}),
     )
     return mandate
@@ -289,7 +295,7 @@ def mandate_accept(*, actor: Actor, mandate: Mandate) -> Mandate:
     notify_organization(
         organization=mandate.organization,
         topic=Notification.Topic.MANDATE,
-        title=_("%(manager)s accepted your mandate") % {"manager": _manager_name(mandate)},
+        title=lambda: _("%(manager)s accepted your mandate") % {"manager": _manager_name(mandate)},
         url=reverse("managers:mandate", kwargs={"pk": mandate.pk}),
         admins_only=True,
     )
@@ -310,7 +316,7 @@ def mandate_decline(*, actor: Actor, mandate: Mandate, note: str = "") -> Mandat
     notify_organization(
         organization=mandate.organization,
         topic=Notification.Topic.MANDATE,
-        title=_("%(manager)s declined your mandate") % {"manager": _manager_name(mandate)},
+        title=lambda: _("%(manager)s declined your mandate") % {"manager": _manager_name(mandate)},
         body=mandate.end_note,
         url=reverse("managers:mandate", kwargs={"pk": mandate.pk}),
         admins_only=True,
@@ -346,10 +352,13 @@ def mandate_end(*, actor: Actor, mandate: Mandate, note: str) -> Mandate:
             region_id=mandate.organization.region_id,
             data=_mandate_data(mandate, by="manager" if by_manager else "organization"),
         )
-    title = _("The mandate between %(organization)s and %(manager)s has ended") % {
-        "organization": mandate.organization.name,
-        "manager": _manager_name(mandate),
-    }
+
+    def title():
+        return _("The mandate between %(organization)s and %(manager)s has ended") % {
+            "organization": mandate.organization.name,
+            "manager": _manager_name(mandate),
+        }
+
     url = reverse("managers:mandate", kwargs={"pk": mandate.pk})
     if by_manager:
         notify_organization(
@@ -431,6 +440,26 @@ def _brokering_mandates(deal: Deal, contract: Contract) -> list[Mandate]:
     )
 
 
+def _tell_commission_due(mandate: Mandate, deal: Deal, due: Decimal) -> None:
+    """The manager and the mandating organization's administrators hear of the commission."""
+
+    def title():
+        return _("Commission due for %(deal)s: %(amount)s yuan") % {
+            "deal": deal.title,
+            "amount": f"{due:,.2f}",
+        }
+
+    url = reverse("managers:mandate", kwargs={"pk": mandate.pk})
+    notify(users=[mandate.manager], topic=Notification.Topic.MANDATE, title=title, url=url)
+    notify_organization(
+        organization=mandate.organization,
+        topic=Notification.Topic.MANDATE,
+        title=title,
+        url=url,
+        admins_only=True,
+    )
+
+
 @transaction.atomic
 def commissions_compute(*, deal: Deal) -> list[Commission]:
     """Once a deal's registration is verified, the commission each brokering manager is due,
@@ -468,18 +497,6 @@ def commissions_compute(*, deal: Deal) -> list[Commission]:
             amount=due,
             data={"manager": mandate.manager_id, "mandate": mandate.pk, "capped": capped},
         )
-        title = _("Commission due for %(deal)s: %(amount)s yuan") % {
-            "deal": deal.title,
-            "amount": f"{due:,.2f}",
-        }
-        url = reverse("managers:mandate", kwargs={"pk": mandate.pk})
-        notify(users=[mandate.manager], topic=Notification.Topic.MANDATE, title=title, url=url)
-        notify_organization(
-            organization=mandate.organization,
-            topic=Notification.Topic.MANDATE,
-            title=title,
-            url=url,
-            admins_only=True,
-        )
+        _tell_commission_due(mandate, deal, due)
         created.append(commission)
     return created

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from core.web import site_url
 from matching import training
@@ -289,8 +289,12 @@ def match_push(match: Match) -> None:
     match.save(update_fields=["pushed_at", "updated_at"])
     need, supply = match.need, match.supply
     sides = [
-        (need.organization, supply, _("Proposed for your need “%(title)s”: %(other)s")),
-        (match.supply_organization, need, _("An enterprise may need “%(title)s”: %(other)s")),
+        (need.organization, supply, gettext_lazy("Proposed for your need “%(title)s”: %(other)s")),
+        (
+            match.supply_organization,
+            need,
+            gettext_lazy("An enterprise may need “%(title)s”: %(other)s"),
+        ),
     ]
     for organization, other, template in sides:
         own = need if organization == need.organization else supply
@@ -299,8 +303,10 @@ def match_push(match: Match) -> None:
         notify_organization(
             organization=organization,
             topic=Notification.Topic.MATCH,
-            title=template % {"title": own_title, "other": other_title},
-            body=_("Why: %(why)s") % {"why": explanation_text(match)},
+            title=lambda other_title=other_title, own_title=own_title, template=template: (
+                template % {"title": own_title, "other": other_title}
+            ),
+            body=lambda: _("Why: %(why)s") % {"why": explanation_text(match)},
             url=match.get_absolute_url(),
         )
         webhook_emit(
@@ -371,8 +377,10 @@ def match_answer(
     notify_organization(
         organization=other,
         topic=Notification.Topic.MATCH,
-        title=_("%(organization)s answered a match: %(answer)s")
-        % {"organization": answering.name, "answer": result.get_answer_display()},
+        title=lambda: (
+            _("%(organization)s answered a match: %(answer)s")
+            % {"organization": answering.name, "answer": result.get_answer_display()}
+        ),
         url=match.get_absolute_url(),
     )
     webhook_emit(

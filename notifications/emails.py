@@ -1,6 +1,5 @@
 """The e-mail that carries a notification: a letter that stands on its own, in text and HTML."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
@@ -100,8 +99,8 @@ REASONS = {
 
 
 def notification_email(*, notification):
-    """The e-mail for one notification, in the platform's language (recipients choose none)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The e-mail for one notification, in the recipient's language (the notification's)."""
+    with translation.override(notification.user.message_language):
         context = {
             "name": notification.user.display_name or notification.user.get_username(),
             "title": notification.title,

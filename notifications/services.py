@@ -1,11 +1,11 @@
 """Tell people what happened to their listings, organizations and requests: in-app and by e-mail."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.emails import header_safe
 from notifications.emails import notification_email
@@ -15,10 +15,22 @@ from outbox.services import outbox_enqueue_many
 logger = logging.getLogger(__name__)
 
 
+# What a notification says, written in each recipient's language (User.language) whoever's
+# request sent it: a function that writes it in the active language, or a lazy translation;
+# else a string the same for everyone (what a person wrote).
+Words = Callable[[], str] | str
+
+
+def _written(words: Words, language: str) -> str:
+    with translation.override(language):
+        return str(words() if callable(words) else words)
+
+
 def notify(
-    *, users: Iterable[AbstractBaseUser], topic: str, title: str, body: str = "", url: str = ""
+    *, users: Iterable[AbstractBaseUser], topic: str, title: Words, body: Words = "", url: str = ""
 ) -> list[Notification]:
-    """A notification for each user; the e-mails go out once the transaction commits.
+    """A notification for each user, in the user's language; the e-mails go out once the
+    transaction commits.
 
     The e-mails are written to the outbox with the notifications, in one transaction (the
     caller's, or one of its own): a broker outage delays them, never loses them. The title is
@@ -27,12 +39,24 @@ def notify(
     """
     from notifications.tasks import send_notification_email
 
-    title = header_safe(title)[:200]
-    body = body.replace("\x00", "")
+    recipients = list({user.pk: user for user in users}.values())
+    texts = {
+        language: (
+            header_safe(_written(title, language))[:200],
+            _written(body, language).replace("\x00", ""),
+        )
+        for language in {user.message_language for user in recipients}
+    }
     with transaction.atomic():
         notifications = Notification.objects.bulk_create(
-            Notification(user=user, topic=topic, title=title, body=body, url=url)
-            for user in {user.pk: user for user in users}.values()
+            Notification(
+                user=user,
+                topic=topic,
+                title=texts[user.message_language][0],
+                body=texts[user.message_language][1],
+                url=url,
+            )
+            for user in recipients
         )
         outbox_enqueue_many(
             send_notification_email,

@@ -28,6 +28,7 @@ from catalogue.models import OfferingStatus, PriceKind, ServiceCategory, Service
 from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
 from notifications.models import Notification
+from notifications.services import Words
 from orders.models import (
     ORDER_ACTIVE,
     ORDER_CLOSED,
@@ -127,7 +128,7 @@ def _record(
     )
 
 
-def _tell(*, order: Order, title: str, body: str = "", skip: int | None = None) -> None:
+def _tell(*, order: Order, title: Words, body: Words = "", skip: int | None = None) -> None:
     for organization_id in order.party_ids:
         if organization_id != skip:
             notify_organization(
@@ -292,10 +293,13 @@ def order_place(
     )
     _tell(
         order=order,
-        title=_("New order from %(buyer)s: %(title)s")
-        % {"buyer": buyer.name, "title": order.title},
-        body=_("Accept or decline it within %(hours)d hours.")
-        % {"hours": settings.ORDER_ACCEPT_HOURS},
+        title=lambda: (
+            _("New order from %(buyer)s: %(title)s") % {"buyer": buyer.name, "title": order.title}
+        ),
+        body=lambda: (
+            _("Accept or decline it within %(hours)d hours.")
+            % {"hours": settings.ORDER_ACCEPT_HOURS}
+        ),
         skip=buyer.pk,
     )
     _emit(order=order, event=WebhookEvent.ORDER_PLACED, payload=_payload(order), skip=buyer.pk)
@@ -361,8 +365,10 @@ def quote_request_create(
         notify_organization(
             organization=provider,
             topic=Notification.Topic.ORDER,
-            title=_("%(buyer)s asks you for a quote: %(title)s")
-            % {"buyer": buyer.name, "title": request.title},
+            title=lambda: (
+                _("%(buyer)s asks you for a quote: %(title)s")
+                % {"buyer": buyer.name, "title": request.title}
+            ),
             url=reverse("orders:quote_request", kwargs={"pk": request.pk}),
         )
     audience = [provider.pk for provider in invited] or sorted(
@@ -453,8 +459,10 @@ def quote_submit(
     notify_organization(
         organization=request.buyer,
         topic=Notification.Topic.ORDER,
-        title=_("%(provider)s quoted for “%(title)s”")
-        % {"provider": provider.name, "title": request.title},
+        title=lambda: (
+            _("%(provider)s quoted for “%(title)s”")
+            % {"provider": provider.name, "title": request.title}
+        ),
         url=reverse("orders:quote_request", kwargs={"pk": request.pk}),
     )
     webhook_emit(
@@ -530,8 +538,8 @@ def quote_accept(*, actor: Actor, quote: Quote, due_on: date | None = None) -> O
     )
     _tell(
         order=order,
-        title=_("Your quote was accepted: %(title)s") % {"title": order.title},
-        body=_("The order is in progress, due on %(due)s.") % {"due": due_on.isoformat()},
+        title=lambda: _("Your quote was accepted: %(title)s") % {"title": order.title},
+        body=lambda: _("The order is in progress, due on %(due)s.") % {"due": due_on.isoformat()},
         skip=request.buyer_id,
     )
     _emit(
@@ -648,8 +656,10 @@ def order_transition(
             )
             _tell(
                 order=order,
-                title=_("%(title)s: the other side proposes to cancel by agreement")
-                % {"title": order.title},
+                title=lambda: (
+                    _("%(title)s: the other side proposes to cancel by agreement")
+                    % {"title": order.title}
+                ),
                 body=note,
                 skip=own,
             )
@@ -720,12 +730,14 @@ def order_transition(
     )
     _tell(
         order=order,
-        title=_("%(title)s: %(action)s — now “%(status)s”")
-        % {
-            "title": order.title,
-            "action": ACTION_LABELS[Action(action)],
-            "status": order.get_status_display(),
-        },
+        title=lambda: (
+            _("%(title)s: %(action)s — now “%(status)s”")
+            % {
+                "title": order.title,
+                "action": ACTION_LABELS[Action(action)],
+                "status": order.get_status_display(),
+            }
+        ),
         body=note,
         skip=own,
     )
@@ -760,9 +772,13 @@ def _redemptions_release(*, order: Order, user) -> None:
     if not voucher_ids:
         return
     list(Voucher.objects.select_for_update().filter(pk__in=voucher_ids).order_by("pk"))
-    note = _("The order ended “%(status)s”: the amount returns to the voucher.") % {
-        "status": order.get_status_display()
-    }
+
+    def ended_note():
+        return _("The order ended “%(status)s”: the amount returns to the voucher.") % {
+            "status": order.get_status_display()
+        }
+
+    note = ended_note()
     for redemption in pending.select_related("voucher__issued_by").select_for_update(of=("self",)):
         redemption.status = VoucherRedemption.Status.REJECTED
         redemption.decided_at = timezone.now()
@@ -792,9 +808,11 @@ def _redemptions_release(*, order: Order, user) -> None:
         notify_organization(
             organization=voucher.issued_by,
             topic=Notification.Topic.VOUCHER,
-            title=_("Voucher %(number)s: %(amount)s yuan returned, the order ended")
-            % {"number": voucher.number, "amount": _yuan(redemption.amount)},
-            body=f"{order.title}: {note}",
+            title=lambda redemption=redemption, voucher=voucher: (
+                _("Voucher %(number)s: %(amount)s yuan returned, the order ended")
+                % {"number": voucher.number, "amount": _yuan(redemption.amount)}
+            ),
+            body=lambda: f"{order.title}: {ended_note()}",
             url=reverse("orders:redemptions"),
         )
 
@@ -851,7 +869,7 @@ def dispute_answer(*, actor: Actor, dispute: Dispute, answer: str) -> Dispute:
     )
     _tell(
         order=order,
-        title=_("%(title)s: the dispute was answered") % {"title": order.title},
+        title=lambda: _("%(title)s: the dispute was answered") % {"title": order.title},
         body=dispute.answer,
         skip=own,
     )
@@ -982,8 +1000,10 @@ def orders_keep_time() -> dict[str, int]:
             _record(order=order, event="order.late", action="late", from_status=order.status)
             _tell(
                 order=order,
-                title=_("%(title)s is late: it was due on %(due)s")
-                % {"title": order.title, "due": order.due_on.isoformat()},
+                title=lambda order=order: (
+                    _("%(title)s is late: it was due on %(due)s")
+                    % {"title": order.title, "due": order.due_on.isoformat()}
+                ),
             )
             _emit(
                 order=order,
@@ -1024,7 +1044,9 @@ def _milestone_planned(
     )
     _tell(
         order=order,
-        title=_("%(title)s: the other side changed the milestones") % {"title": order.title},
+        title=lambda: (
+            _("%(title)s: the other side changed the milestones") % {"title": order.title}
+        ),
         body=milestone.title,
         skip=own,
     )
@@ -1217,12 +1239,14 @@ def milestone_step(
     )
     _tell(
         order=order,
-        title=_("%(title)s: milestone “%(milestone)s” is now “%(status)s”")
-        % {
-            "title": order.title,
-            "milestone": milestone.title,
-            "status": milestone.get_status_display(),
-        },
+        title=lambda: (
+            _("%(title)s: milestone “%(milestone)s” is now “%(status)s”")
+            % {
+                "title": order.title,
+                "milestone": milestone.title,
+                "status": milestone.get_status_display(),
+            }
+        ),
         body=note,
         skip=own,
     )
@@ -1380,10 +1404,14 @@ def voucher_issue(
     notify_organization(
         organization=holder,
         topic=Notification.Topic.ORDER,
-        title=_("%(office)s granted you an innovation voucher of %(amount)s yuan")
-        % {"office": office.name, "amount": _yuan(voucher.amount)},
-        body=_("Valid until %(until)s. Pay service orders with it on the order's page.")
-        % {"until": valid_until.isoformat()},
+        title=lambda: (
+            _("%(office)s granted you an innovation voucher of %(amount)s yuan")
+            % {"office": office.name, "amount": _yuan(voucher.amount)}
+        ),
+        body=lambda: (
+            _("Valid until %(until)s. Pay service orders with it on the order's page.")
+            % {"until": valid_until.isoformat()}
+        ),
         url=voucher.get_absolute_url(),
     )
     return voucher
@@ -1405,7 +1433,7 @@ def voucher_revoke(*, actor: Actor, voucher: Voucher, note: str) -> Voucher:
     notify_organization(
         organization=voucher.holder,
         topic=Notification.Topic.ORDER,
-        title=_("Innovation voucher %(number)s was revoked") % {"number": voucher.number},
+        title=lambda: _("Innovation voucher %(number)s was revoked") % {"number": voucher.number},
         body=voucher.revoke_note,
         url=voucher.get_absolute_url(),
     )
@@ -1494,10 +1522,13 @@ def voucher_apply(
     )
     redemption.full_clean(exclude=["voucher", "order", "applied_by", "decided_by"])
     redemption.save()
-    note = _("Voucher %(number)s pays %(amount)s yuan") % {
-        "number": voucher.number,
-        "amount": _yuan(amount),
-    }
+
+    def note():
+        return _("Voucher %(number)s pays %(amount)s yuan") % {
+            "number": voucher.number,
+            "amount": _yuan(amount),
+        }
+
     OrderHistory.objects.create(
         order=order,
         action="voucher_applied",
@@ -1505,7 +1536,7 @@ def voucher_apply(
         to_status=order.status,
         user=actor.user,
         organization_id=own,
-        note=note,
+        note=note(),
     )
     outcome_record(
         name=OutcomeEvent.Name.VOUCHER_APPLIED,
@@ -1526,12 +1557,14 @@ def voucher_apply(
             "category": order.category_id,
         },
     )
-    _tell(order=order, title=f"{order.title}: {note}", skip=own)
+    _tell(order=order, title=lambda: f"{order.title}: {note()}", skip=own)
     notify_organization(
         organization=Organization.objects.get(pk=voucher.issued_by_id),
         topic=Notification.Topic.ORDER,
-        title=_("Voucher %(number)s applied to an order: %(amount)s yuan to verify")
-        % {"number": voucher.number, "amount": _yuan(amount)},
+        title=lambda: (
+            _("Voucher %(number)s applied to an order: %(amount)s yuan to verify")
+            % {"number": voucher.number, "amount": _yuan(amount)}
+        ),
         body=order.title,
         url=reverse("orders:redemptions"),
     )
@@ -1591,22 +1624,25 @@ def redemption_decide(
     redemption.decided_at = timezone.now()
     redemption.decision_note = note
     redemption.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    label = (
-        _("Voucher %(number)s: %(amount)s yuan verified by %(office)s")
-        if verify
-        else _("Voucher %(number)s: %(amount)s yuan rejected by %(office)s")
-    ) % {
-        "number": voucher.number,
-        "amount": _yuan(redemption.amount),
-        "office": voucher.issued_by.name,
-    }
+
+    def label():
+        return (
+            _("Voucher %(number)s: %(amount)s yuan verified by %(office)s")
+            if verify
+            else _("Voucher %(number)s: %(amount)s yuan rejected by %(office)s")
+        ) % {
+            "number": voucher.number,
+            "amount": _yuan(redemption.amount),
+            "office": voucher.issued_by.name,
+        }
+
     OrderHistory.objects.create(
         order=order,
         action="voucher_verified" if verify else "voucher_rejected",
         from_status=order.status,
         to_status=order.status,
         user=actor.user,
-        note=note or label,
+        note=note or label(),
     )
     outcome_record(
         name=OutcomeEvent.Name.VOUCHER_REDEMPTION_VERIFIED

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.uploads import EXTENSIONS, upload_content_type, upload_extension
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Words, notify
 from organizations.models import ApiToken, Membership, Organization
 from organizations.permissions import organization_can_administer
 from organizations.selectors import (
@@ -40,8 +41,8 @@ def notify_organization(
     *,
     organization: Organization,
     topic: str,
-    title: str,
-    body: str = "",
+    title: Words,
+    body: Words = "",
     url: str = "",
     admins_only: bool = False,
     listing_ids: Iterable[int] = (),
@@ -112,12 +113,14 @@ def _announce_for_review(organization: Organization) -> Organization | None:
     notify(
         users=organization_reviewers(office=office),
         topic=Notification.Topic.ORGANIZATION_REVIEWED,
-        title=_("%(name)s awaits your verification") % {"name": organization.name},
-        body=_("%(kind)s in %(region)s.")
-        % {
-            "kind": organization.get_kind_display(),
-            "region": organization.region.path_label,
-        },
+        title=lambda: _("%(name)s awaits your verification") % {"name": organization.name},
+        body=lambda: (
+            _("%(kind)s in %(region)s.")
+            % {
+                "kind": organization.get_kind_display(),
+                "region": organization.region.path_label,
+            }
+        ),
         url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
     )
     return office
@@ -150,8 +153,10 @@ def organization_register(
     notify(
         users=[user],
         topic=Notification.Topic.ORGANIZATION_REVIEWED,
-        title=_("%(name)s is registered: %(reviewer)s will verify it")
-        % {"name": organization.name, "reviewer": organization_reviewer_name(office=office)},
+        title=lambda: (
+            _("%(name)s is registered: %(reviewer)s will verify it")
+            % {"name": organization.name, "reviewer": organization_reviewer_name(office=office)}
+        ),
         url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
     )
     return organization
@@ -191,13 +196,13 @@ def organization_review(
         data={"kind": organization.kind},
     )
     if approve:
-        title = _("%(name)s is verified: you can now submit listings") % {"name": organization.name}
+        message = gettext_lazy("%(name)s is verified: you can now submit listings")
     else:
-        title = _("%(name)s was not verified") % {"name": organization.name}
+        message = gettext_lazy("%(name)s was not verified")
     notify_organization(
         organization=organization,
         topic=Notification.Topic.ORGANIZATION_REVIEWED,
-        title=title,
+        title=lambda: message % {"name": organization.name},
         body=organization.review_note,
         url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
     )
@@ -264,7 +269,9 @@ def membership_request(*, user: User, organization: Organization) -> Membership:
     notify_organization(
         organization=organization,
         topic=Notification.Topic.MEMBERSHIP,
-        title=_("%(user)s asks to join %(name)s") % {"user": user, "name": organization.name},
+        title=lambda: (
+            _("%(user)s asks to join %(name)s") % {"user": user, "name": organization.name}
+        ),
         url=reverse("organizations:detail", kwargs={"pk": organization.pk}),
         admins_only=True,
     )
@@ -279,7 +286,9 @@ def membership_approve(*, membership: Membership, actor: Actor) -> Membership:
     notify(
         users=[membership.user],
         topic=Notification.Topic.MEMBERSHIP,
-        title=_("You are now a member of %(name)s") % {"name": membership.organization.name},
+        title=lambda: (
+            _("You are now a member of %(name)s") % {"name": membership.organization.name}
+        ),
         url=reverse("organizations:detail", kwargs={"pk": membership.organization_id}),
     )
     return membership

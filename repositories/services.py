@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.uploads import upload_check_content
 from notifications.models import Notification
@@ -457,14 +458,14 @@ def listing_review(*, listing: Listing, actor: Actor, approve: bool, note: str =
     action = ListingRevision.Action.APPROVED if approve else ListingRevision.Action.RETURNED
     _record(listing, actor.user, action, note=note)
     if approve:
-        title = _("Published: %(title)s") % {"title": listing.title}
+        message = gettext_lazy("Published: %(title)s")
         _record_outcome(listing, actor.user, OutcomeEvent.Name.LISTING_PUBLISHED)
     else:
-        title = _("Returned for changes: %(title)s") % {"title": listing.title}
+        message = gettext_lazy("Returned for changes: %(title)s")
     notify_organization(
         organization=listing.organization,
         topic=Notification.Topic.LISTING_REVIEWED,
-        title=title,
+        title=lambda: message % {"title": listing.title},
         body=note,
         url=listing.get_absolute_url(),
     )
@@ -488,17 +489,17 @@ def _review_pending_revision(*, listing, actor, approve, note):
         if listing.kind == ListingKind.TALENT:
             listing.societies.set(societies)
         _record(listing, actor.user, ListingRevision.Action.CHANGES_APPROVED, changes, note)
-        title = _("Changes published: %(title)s") % {"title": listing.title}
+        message = gettext_lazy("Changes published: %(title)s")
     else:
         for name, value in {**reviewed, "pending_status": PendingStatus.RETURNED}.items():
             setattr(listing, name, value)
         listing.save(update_fields=["pending_status", *reviewed])
         _record(listing, actor.user, ListingRevision.Action.CHANGES_RETURNED, note=note)
-        title = _("Changes returned: %(title)s") % {"title": listing.title}
+        message = gettext_lazy("Changes returned: %(title)s")
     notify_organization(
         organization=listing.organization,
         topic=Notification.Topic.LISTING_REVIEWED,
-        title=title,
+        title=lambda: message % {"title": listing.title},
         body=note,
         url=listing.get_absolute_url(),
     )
@@ -550,9 +551,11 @@ def listings_remind_expiring() -> int:
             notify_organization(
                 organization=listing.organization,
                 topic=Notification.Topic.LISTING_EXPIRING,
-                title=_("Still current? “%(title)s” expires on %(date)s")
-                % {"title": listing.title, "date": timezone.localdate(listing.expires_at)},
-                body=_("Re-confirm it on its page to keep it published and matched."),
+                title=lambda listing=listing: (
+                    _("Still current? “%(title)s” expires on %(date)s")
+                    % {"title": listing.title, "date": timezone.localdate(listing.expires_at)}
+                ),
+                body=lambda: _("Re-confirm it on its page to keep it published and matched."),
                 url=listing.get_absolute_url(),
             )
             sent += 1
@@ -644,8 +647,10 @@ def access_request_create(
     notify_organization(
         organization=listing.organization,
         topic=Notification.Topic.ACCESS_REQUESTED,
-        title=_("%(organization)s asks for the details of “%(title)s”")
-        % {"organization": organization.name, "title": listing.title},
+        title=lambda: (
+            _("%(organization)s asks for the details of “%(title)s”")
+            % {"organization": organization.name, "title": listing.title}
+        ),
         body=request.message,
         url=reverse("repositories:workspace"),
     )
@@ -667,15 +672,13 @@ def access_request_decide(
     access_request.save(update_fields=["status", "decided_by", "decided_at"])
     listing = access_request.listing
     if grant:
-        title = _("Details of “%(title)s” are open to you") % {"title": listing.title}
+        message = gettext_lazy("Details of “%(title)s” are open to you")
     else:
-        title = _("Your request for the details of “%(title)s” was declined") % {
-            "title": listing.title
-        }
+        message = gettext_lazy("Your request for the details of “%(title)s” was declined")
     notify(
         users=[access_request.requested_by],
         topic=Notification.Topic.ACCESS_DECIDED,
-        title=title,
+        title=lambda: message % {"title": listing.title},
         url=listing.get_absolute_url(),
     )
     return access_request

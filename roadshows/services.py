@@ -19,12 +19,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.web import site_url
 from deals.models import Deal
 from deals.services import deal_open_for_program
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Words, notify
 from organizations.models import Membership, Organization
 from organizations.selectors import Actor, actor_for
 from organizations.services import notify_organization
@@ -147,7 +148,7 @@ def _record(
     )
 
 
-def _tell(organization_id: int, *, title: str, body: str = "", url: str, event: str, payload):
+def _tell(organization_id: int, *, title: Words, body: Words = "", url: str, event: str, payload):
     organization = Organization.objects.get(pk=organization_id)
     notify_organization(
         organization=organization,
@@ -317,11 +318,14 @@ def roadshow_transition(
         roadshow.cancelled_at = now
     roadshow.save()
     _record(roadshow, step.event, user=user, data={"action": action, "from": from_status})
-    title = _("%(title)s: %(action)s — now “%(status)s”") % {
-        "title": roadshow.title,
-        "action": ACTION_LABELS[Action(action)],
-        "status": roadshow.get_status_display(),
-    }
+
+    def title():
+        return _("%(title)s: %(action)s — now “%(status)s”") % {
+            "title": roadshow.title,
+            "action": ACTION_LABELS[Action(action)],
+            "status": roadshow.get_status_display(),
+        }
+
     payload = roadshow_payload(roadshow, action=action, from_status=from_status, note=note)
     for organization_id in {roadshow.host_id} | _followers(roadshow):
         _tell(
@@ -430,8 +434,10 @@ def pitch_submit(
     )
     _tell(
         roadshow.host_id,
-        title=_("A new pitch for “%(title)s”: %(listing)s")
-        % {"title": roadshow.title, "listing": listing.title},
+        title=lambda: (
+            _("A new pitch for “%(title)s”: %(listing)s")
+            % {"title": roadshow.title, "listing": listing.title}
+        ),
         url=roadshow.get_absolute_url(),
         event=WebhookEvent.ROADSHOW_UPDATED,
         payload=_pitch_payload(pitch, action="pitch_submitted"),
@@ -459,12 +465,12 @@ def pitch_decide(*, actor: Actor, pitch: Pitch, select: bool, reason: str = "") 
             Pitch.objects.filter(roadshow=roadshow, status=Pitch.Status.SELECTED).count() + 1
         )
         event = "roadshow.pitch_selected"
-        title = _("Your pitch “%(listing)s” is selected for “%(title)s”")
+        title = gettext_lazy("Your pitch “%(listing)s” is selected for “%(title)s”")
     else:
         pitch.decline_reason = _clean_text(reason, "reason", limit=NOTE_MAX_LENGTH)
         pitch.status = Pitch.Status.DECLINED
         event = "roadshow.pitch_declined"
-        title = _("Your pitch “%(listing)s” for “%(title)s” is declined")
+        title = gettext_lazy("Your pitch “%(listing)s” for “%(title)s” is declined")
     pitch.decided_at = timezone.now()
     pitch.save()
     _record(
@@ -476,7 +482,7 @@ def pitch_decide(*, actor: Actor, pitch: Pitch, select: bool, reason: str = "") 
     )
     _tell(
         pitch.organization_id,
-        title=title % {"listing": pitch.listing.title, "title": roadshow.title},
+        title=lambda: title % {"listing": pitch.listing.title, "title": roadshow.title},
         body=pitch.decline_reason,
         url=roadshow.get_absolute_url(),
         event=WebhookEvent.ROADSHOW_UPDATED,
@@ -603,7 +609,9 @@ def registration_create(
     notify_organization(
         organization=roadshow.host,
         topic=Notification.Topic.ROADSHOW,
-        title=_("A new registration for “%(title)s” awaits validation") % {"title": roadshow.title},
+        title=lambda: (
+            _("A new registration for “%(title)s” awaits validation") % {"title": roadshow.title}
+        ),
         url=roadshow.get_absolute_url(),
         admins_only=True,
     )
@@ -633,12 +641,14 @@ def registration_decide(
     notify(
         users=[registration.user],
         topic=Notification.Topic.ROADSHOW,
-        title=(
-            _("Your registration for “%(title)s” is validated")
-            if validate
-            else _("Your registration for “%(title)s” is refused")
-        )
-        % {"title": roadshow.title},
+        title=lambda: (
+            (
+                _("Your registration for “%(title)s” is validated")
+                if validate
+                else _("Your registration for “%(title)s” is refused")
+            )
+            % {"title": roadshow.title}
+        ),
         url=roadshow.get_absolute_url(),
     )
     if validate:
@@ -659,9 +669,11 @@ def _suggest(registration: Registration) -> None:
     notify(
         users=[registration.user],
         topic=Notification.Topic.ROADSHOW,
-        title=_("Pitches suggested for you to meet at “%(title)s”")
-        % {"title": registration.roadshow.title},
-        body="\n".join(f"{row.pitch.listing.title}：{row.reason}" for row in rows),
+        title=lambda: (
+            _("Pitches suggested for you to meet at “%(title)s”")
+            % {"title": registration.roadshow.title}
+        ),
+        body=lambda: "\n".join(f"{row.pitch.listing.title}：{row.reason}" for row in rows),
         url=reverse("roadshows:mine"),
     )
 
@@ -695,7 +707,7 @@ def panel_add(*, actor: Actor, roadshow: Roadshow, username: str) -> PanelMember
     notify(
         users=[user],
         topic=Notification.Topic.ROADSHOW,
-        title=_("You are on the expert panel of “%(title)s”") % {"title": roadshow.title},
+        title=lambda: _("You are on the expert panel of “%(title)s”") % {"title": roadshow.title},
         url=roadshow.get_absolute_url(),
     )
     return member
@@ -799,7 +811,7 @@ def question_ask(*, actor: Actor, pitch: Pitch, organization: Organization, text
     notify_organization(
         organization=pitch.organization,
         topic=Notification.Topic.ROADSHOW,
-        title=_("A question about your pitch at “%(title)s”") % {"title": roadshow.title},
+        title=lambda: _("A question about your pitch at “%(title)s”") % {"title": roadshow.title},
         body=text,
         url=roadshow.get_absolute_url(),
     )
@@ -824,8 +836,9 @@ def question_answer(*, actor: Actor, question: Question, answer: str) -> Questio
     notify_organization(
         organization=question.organization,
         topic=Notification.Topic.ROADSHOW,
-        title=_("Your question at “%(title)s” is answered")
-        % {"title": question.pitch.roadshow.title},
+        title=lambda: (
+            _("Your question at “%(title)s” is answered") % {"title": question.pitch.roadshow.title}
+        ),
         body=question.answer,
         url=question.pitch.roadshow.get_absolute_url(),
     )
@@ -851,7 +864,7 @@ def _meeting_payload(meeting: Meeting, **extra) -> dict:
     }
 
 
-def _tell_meeting(meeting: Meeting, organization_ids, *, title: str, body: str = "") -> None:
+def _tell_meeting(meeting: Meeting, organization_ids, *, title: Words, body: Words = "") -> None:
     for organization_id in organization_ids:
         _tell(
             organization_id,
@@ -936,7 +949,9 @@ def meeting_request(
     _tell_meeting(
         meeting,
         [pitch.organization_id],
-        title=_("A one-to-one meeting is requested at “%(title)s”") % {"title": roadshow.title},
+        title=lambda: (
+            _("A one-to-one meeting is requested at “%(title)s”") % {"title": roadshow.title}
+        ),
         body=note,
     )
     return meeting
@@ -1002,7 +1017,9 @@ def meeting_accept(*, actor: Actor, meeting: Meeting) -> Meeting:
     _tell_meeting(
         meeting,
         [meeting.attendee_id],
-        title=_("Your one-to-one meeting at “%(title)s” is accepted") % {"title": roadshow.title},
+        title=lambda: (
+            _("Your one-to-one meeting at “%(title)s” is accepted") % {"title": roadshow.title}
+        ),
     )
     return meeting
 
@@ -1028,7 +1045,9 @@ def meeting_decline(*, actor: Actor, meeting: Meeting, reason: str) -> Meeting:
     _tell_meeting(
         meeting,
         [meeting.attendee_id],
-        title=_("Your one-to-one meeting at “%(title)s” is declined") % {"title": roadshow.title},
+        title=lambda: (
+            _("Your one-to-one meeting at “%(title)s” is declined") % {"title": roadshow.title}
+        ),
         body=meeting.decline_reason,
     )
     return meeting
@@ -1057,7 +1076,9 @@ def meeting_mark_held(*, actor: Actor, meeting: Meeting) -> Meeting:
     _tell_meeting(
         meeting,
         {meeting.presenter_id, meeting.attendee_id},
-        title=_("The one-to-one meeting at “%(title)s” was held") % {"title": roadshow.title},
+        title=lambda: (
+            _("The one-to-one meeting at “%(title)s” was held") % {"title": roadshow.title}
+        ),
     )
     return meeting
 
@@ -1081,23 +1102,30 @@ def meetings_remind_due(*, now: datetime | None = None) -> int:
             claimed = claim.update(reminded_day_at=now)
         if not claimed:
             continue
-        when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
-        title = (
+        _remind_meeting(meeting, soon=soon)
+        sent += 1
+    return sent
+
+
+def _remind_meeting(meeting: Meeting, *, soon: bool) -> None:
+    when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    def title():
+        return (
             _("Reminder: your one-to-one meeting at “%(title)s” starts within an hour (%(when)s)")
             if soon
             else _("Reminder: your one-to-one meeting at “%(title)s” is tomorrow (%(when)s)")
         ) % {"title": meeting.pitch.roadshow.title, "when": when}
-        for organization in Organization.objects.filter(
-            pk__in={meeting.presenter_id, meeting.attendee_id}
-        ):
-            notify_organization(
-                organization=organization,
-                topic=Notification.Topic.ROADSHOW,
-                title=title,
-                url=meeting.get_absolute_url(),
-            )
-        sent += 1
-    return sent
+
+    for organization in Organization.objects.filter(
+        pk__in={meeting.presenter_id, meeting.attendee_id}
+    ):
+        notify_organization(
+            organization=organization,
+            topic=Notification.Topic.ROADSHOW,
+            title=title,
+            url=meeting.get_absolute_url(),
+        )
 
 
 def meetings_follow_up_due(*, now: datetime | None = None) -> int:
@@ -1121,22 +1149,29 @@ def meetings_follow_up_due(*, now: datetime | None = None) -> int:
         ).update(follow_ups_sent=due[-1] + 1)
         if not claimed:
             continue
-        title = _(
-            "%(days)d days since your meeting about “%(listing)s”: how is the follow-up going?"
-        ) % {"days": days[due[-1]], "listing": meeting.pitch.listing.title}
-        body = _("Express an intent on the pitch, or open a conversation, to take it further.")
-        for organization in Organization.objects.filter(
-            pk__in={meeting.presenter_id, meeting.attendee_id}
-        ):
-            notify_organization(
-                organization=organization,
-                topic=Notification.Topic.ROADSHOW,
-                title=title,
-                body=body,
-                url=meeting.pitch.roadshow.get_absolute_url(),
-            )
+        _prompt_follow_up(meeting, days_since=days[due[-1]])
         sent += 1
     return sent
+
+
+def _prompt_follow_up(meeting: Meeting, *, days_since: int) -> None:
+    def title():
+        return _(
+            "%(days)d days since your meeting about “%(listing)s”: how is the follow-up going?"
+        ) % {"days": days_since, "listing": meeting.pitch.listing.title}
+
+    for organization in Organization.objects.filter(
+        pk__in={meeting.presenter_id, meeting.attendee_id}
+    ):
+        notify_organization(
+            organization=organization,
+            topic=Notification.Topic.ROADSHOW,
+            title=title,
+            body=lambda: _(
+                "Express an intent on the pitch, or open a conversation, to take it further."
+            ),
+            url=meeting.pitch.roadshow.get_absolute_url(),
+        )
 
 
 # --- intents -------------------------------------------------------------------------------
@@ -1157,7 +1192,7 @@ def _intent_payload(intent: Intent) -> dict:
     }
 
 
-def _tell_intent(intent: Intent, organization_id: int, *, title: str, body: str = "") -> None:
+def _tell_intent(intent: Intent, organization_id: int, *, title: Words, body: Words = "") -> None:
     _tell(
         organization_id,
         title=title,
@@ -1219,12 +1254,14 @@ def intent_express(
     _tell_intent(
         intent,
         pitch.organization_id,
-        title=_("%(organization)s wants to %(kind)s “%(listing)s”")
-        % {
-            "organization": organization.name,
-            "kind": intent.get_kind_display(),
-            "listing": pitch.listing.title,
-        },
+        title=lambda: (
+            _("%(organization)s wants to %(kind)s “%(listing)s”")
+            % {
+                "organization": organization.name,
+                "kind": intent.get_kind_display(),
+                "listing": pitch.listing.title,
+            }
+        ),
         body=note,
     )
     return intent
@@ -1266,12 +1303,12 @@ def intent_decide(*, actor: Actor, intent: Intent, accept: bool, reason: str = "
         )
         intent.status = Intent.Status.ACCEPTED
         event = "roadshow.intent_accepted"
-        title = _("Your intent on “%(listing)s” is accepted: a deal is open")
+        title = gettext_lazy("Your intent on “%(listing)s” is accepted: a deal is open")
     else:
         intent.decline_reason = _clean_text(reason, "reason", limit=NOTE_MAX_LENGTH)
         intent.status = Intent.Status.DECLINED
         event = "roadshow.intent_declined"
-        title = _("Your intent on “%(listing)s” is declined")
+        title = gettext_lazy("Your intent on “%(listing)s” is declined")
     intent.decided_by = user
     intent.decided_at = timezone.now()
     intent.save()
@@ -1286,7 +1323,7 @@ def intent_decide(*, actor: Actor, intent: Intent, accept: bool, reason: str = "
     _tell_intent(
         intent,
         intent.organization_id,
-        title=title % {"listing": pitch.listing.title},
+        title=lambda: title % {"listing": pitch.listing.title},
         body=intent.decline_reason,
     )
     return intent

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.uploads import upload_check_content, upload_clean_name
 from core.web import site_url
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Words, notify
 from organizations.models import Organization
 from organizations.selectors import Actor, organization_reviewers, region_office
 from organizations.services import notify_organization
@@ -253,7 +253,7 @@ def _record(mission: Mission, event: str, *, user=None, organization_id=None, da
     )
 
 
-def _tell(mission: Mission, organization_ids, *, title: str, body: str = "", payload: dict):
+def _tell(mission: Mission, organization_ids, *, title: Words, body: Words = "", payload: dict):
     for organization in Organization.objects.filter(pk__in=set(organization_ids)):
         notify_organization(
             organization=organization,
@@ -265,7 +265,7 @@ def _tell(mission: Mission, organization_ids, *, title: str, body: str = "", pay
         webhook_emit(organization=organization, event=WebhookEvent.MISSION_UPDATED, payload=payload)
 
 
-def _tell_staff(mission: Mission, *, title: str) -> None:
+def _tell_staff(mission: Mission, *, title: Words) -> None:
     office = region_office(region=mission.pilot_city.region)
     notify(
         users=organization_reviewers(office=office),
@@ -351,11 +351,10 @@ def mission_plan(
         MissionMember(mission=mission, member=member) for member in dict.fromkeys(members)
     )
     _record(mission, "mission.planned", user=user, data={"action": "plan", "from": ""})
-    title = _("A service mission is planned: %(title)s") % {"title": mission.title}
     _tell(
         mission,
         [row.host_id for row in mission.host_rows.all()],
-        title=title,
+        title=lambda: _("A service mission is planned: %(title)s") % {"title": mission.title},
         payload=mission_payload(mission, action="plan"),
     )
     return mission
@@ -591,11 +590,14 @@ def _move(mission: Mission, step: Step, action: str, *, user, changes=None, note
     _record(
         mission, step.event, user=user, data={"action": action, "from": from_status} | (data or {})
     )
-    title = _("%(title)s: %(action)s — now “%(status)s”") % {
-        "title": mission.title,
-        "action": ACTION_LABELS[Action(action)],
-        "status": mission.get_status_display(),
-    }
+
+    def title():
+        return _("%(title)s: %(action)s — now “%(status)s”") % {
+            "title": mission.title,
+            "action": ACTION_LABELS[Action(action)],
+            "status": mission.get_status_display(),
+        }
+
     payload = mission_payload(mission, action=action, from_status=from_status, note=note)
     hosts = [row.host_id for row in mission.host_rows.all()]
     if action == Action.REPORT:

@@ -261,7 +261,8 @@ def subscription_push_listing(*, listing_id: int) -> int:
             ).update(notified_at=timezone.now())
             if not claimed or pushed_before:
                 continue
-            title, body = _push_message(listing, names)
+            with translation.override(users[user_id].message_language):
+                title, body = _push_message(listing, names)
             notify(
                 users=[users[user_id]],
                 topic=Notification.Topic.SUBSCRIPTION,
@@ -344,7 +345,8 @@ def _digest_user(*, user: User, frequency: str) -> bool:
             names[hit.listing_id].append(hit.subscription.name)
         if not listings or not user.is_active:
             return False
-        title, body = _digest_message(frequency, listings, names)
+        with translation.override(user.message_language):
+            title, body = _digest_message(frequency, listings, names)
         notify(
             users=[user],
             topic=Notification.Topic.SUBSCRIPTION,

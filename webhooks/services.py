@@ -476,26 +476,28 @@ def _record_final_failure(delivery):
     endpoint.save(update_fields=["failure_streak", "is_active", "disabled_at"])
     organization = Organization.objects.get(pk=endpoint.organization_id)
     url = _shorten_url(endpoint.url)
-    if disable:
-        title = _(
-            "Webhook endpoint disabled after %(count)d failed deliveries in a row: %(url)s"
-        ) % {
-            "count": endpoint.failure_streak,
-            "url": url,
-        }
-        body = _(
-            "The last error was: %(error)s. Fix the receiver, then enable the endpoint again on "
-            "the webhooks page and redeliver what failed."
-        ) % {"error": delivery.last_error or "—"}
-    else:
-        title = _("Webhook delivery failed: %(event)s to %(url)s") % {
+
+    def title():
+        if disable:
+            return _(
+                "Webhook endpoint disabled after %(count)d failed deliveries in a row: %(url)s"
+            ) % {"count": endpoint.failure_streak, "url": url}
+        return _("Webhook delivery failed: %(event)s to %(url)s") % {
             "event": delivery.event,
             "url": url,
         }
-        body = _(
+
+    def body():
+        if disable:
+            return _(
+                "The last error was: %(error)s. Fix the receiver, then enable the endpoint again "
+                "on the webhooks page and redeliver what failed."
+            ) % {"error": delivery.last_error or "—"}
+        return _(
             "It was tried %(attempts)d times; the last error was: %(error)s. You can redeliver it "
             "from the webhooks page."
         ) % {"attempts": delivery.attempts, "error": delivery.last_error or "—"}
+
     notify_organization(
         organization=organization,
         topic=Notification.Topic.WEBHOOK,
