@@ -25,6 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.models import User
 from api.base import ScopedViewSetMixin
 from api.conversations import BinaryRenderer, OrganizationRefSerializer
 from api.errors import Conflict
@@ -96,6 +97,13 @@ class EvaluationPanelMemberSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("The expert's organization on the platform, if given."),
     )
 
+    in_person = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "true: the expert has an account and declares and scores in person; the provider "
+            "does not do it for them."
+        )
+    )
+
     class Meta:
         model = PanelMember
         fields = [
@@ -105,11 +113,15 @@ class EvaluationPanelMemberSerializer(serializers.ModelSerializer):
             "affiliation",
             "organization",
             "field",
+            "in_person",
             "declared_no_conflict",
             "declared_at",
             "statement",
         ]
         read_only_fields = fields
+
+    def get_in_person(self, member) -> bool:
+        return member.user_id is not None
 
 
 def _trl(**kwargs):
@@ -307,6 +319,17 @@ class AddPanelMemberSerializer(serializers.Serializer):
         ),
     )
     field = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The expert's username on the platform, if they have an account: they then declare "
+            "and score in person."
+        ),
+        error_messages={"does_not_exist": gettext_lazy("No account has this username.")},
+    )
     declared_no_conflict = serializers.BooleanField(required=False, default=False)
     statement = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
 

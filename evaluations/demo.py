@@ -135,6 +135,7 @@ def _walk(target, *, achievement, offering, start, now, rng, purpose) -> Evaluat
         with clock.later(0, 1):
             for material in materials[:2]:
                 services.material_set_received(actor=provider, material=material, received=True)
+            _seat_in_person(evaluation, provider)
         return evaluation
     with clock.later(1, 3):
         for material in materials:
@@ -205,6 +206,30 @@ def _walk(target, *, achievement, offering, start, now, rng, purpose) -> Evaluat
             actor=provider, evaluation=evaluation, decision=Appeal.Decision.UPHOLD, reasons=UPHOLD
         )
     return evaluation
+
+
+def _seat_in_person(evaluation: Evaluation, provider) -> None:
+    """A scientist of another institution, with an account, seated to declare and score in
+    person (我的评审)."""
+    institutions = Organization.objects.filter(
+        kind=Organization.Kind.INSTITUTION, status=Organization.Status.VERIFIED
+    ).order_by("id")
+    for institution in institutions:
+        user = first_active_member(institution)
+        if user is None or services.conflict_errors(
+            evaluation=evaluation, organization=institution, affiliation=institution.name, user=user
+        ):
+            continue
+        services.panel_member_add(
+            actor=provider,
+            evaluation=evaluation,
+            name=user.display_name or user.username,
+            title="教授",
+            affiliation=institution.name,
+            organization=institution,
+            user=user,
+        )
+        return
 
 
 def demo_evaluations_load() -> int:

@@ -4,7 +4,9 @@ their errors come back on these forms' fields."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from accounts.models import User
 from evaluations import rubric
 from evaluations.models import SUMMARY_MAX_LENGTH, TEXT_MAX_LENGTH, Appeal, Purpose
 
@@ -49,6 +51,17 @@ class MemberForm(forms.Form):
         help_text=_("No expert may come from the owner's, the provider's or a deal party's."),
     )
     field = forms.CharField(label=_("field of expertise"), max_length=100, required=False)
+    user = forms.ModelChoiceField(
+        label=_("the expert's account (username)"),
+        queryset=User.objects.filter(is_active=True),
+        to_field_name="username",
+        required=False,
+        widget=forms.TextInput,
+        help_text=_(
+            "If the expert has an account on TechBridge: they then declare and score in person."
+        ),
+        error_messages={"invalid_choice": _("No account has this username.")},
+    )
     declared_no_conflict = forms.BooleanField(
         label=_("The expert declares no conflict of interest with either party"), required=False
     )
@@ -66,7 +79,7 @@ class DeclareForm(forms.Form):
         widget=forms.RadioSelect,
     )
     statement = _text(
-        _("statement"),
+        pgettext_lazy("declaration of interest", "statement"),
         rows=2,
         required=False,
         max_length=1000,

@@ -11,6 +11,7 @@ owner may appeal once; the provider re-issues or upholds with reasons.
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -110,8 +111,9 @@ class Material(models.Model):
 
 
 class PanelMember(models.Model):
-    """An expert of the panel: rarely a platform user, so the provider records them, and their
-    declaration that they have no conflict of interest with either party."""
+    """An expert of the panel and their declaration that they have no conflict of interest
+    with either party. An expert with an account on the platform (`user`) declares and scores
+    in person; for one without, the provider records both on their behalf."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="panel")
     name = models.CharField(
@@ -140,6 +142,14 @@ class PanelMember(models.Model):
         blank=True,
         validators=[PlainLineValidator(_("field of expertise"))],
     )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("the expert's account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evaluation_seats",
+    )
     declared_no_conflict = models.BooleanField(_("declares no conflict of interest"), default=False)
     declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
     statement = models.TextField(_("declaration"), blank=True, max_length=1000)
@@ -149,9 +159,18 @@ class PanelMember(models.Model):
         ordering = ["id"]
         verbose_name = _("panel member")
         verbose_name_plural = _("panel members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "user"], name="one_seat_per_expert_account"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.affiliation}）"
+
+    def get_absolute_url(self):
+        """The seat's page, where an expert with an account declares and scores."""
+        return reverse("evaluations:seat", kwargs={"pk": self.pk})
 
 
 def _score(label, low, high):

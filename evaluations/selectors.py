@@ -12,7 +12,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from evaluations import rubric
-from evaluations.models import Appeal, Evaluation, EvaluationStatus, Opinion, Report
+from evaluations.models import (
+    Appeal,
+    Evaluation,
+    EvaluationStatus,
+    Opinion,
+    PanelMember,
+    Report,
+)
 from orders.models import OrderStatus
 from organizations.selectors import Actor
 from repositories.models import ListingStatus
@@ -41,6 +48,26 @@ def evaluation_get(*, actor: Actor, pk: int) -> Evaluation:
     if evaluation is None:
         raise Http404
     return evaluation
+
+
+def panel_seats(*, actor: Actor) -> QuerySet[PanelMember]:
+    """The panels the person sits on with their own account, newest first."""
+    if not actor.is_person:
+        return PanelMember.objects.none()
+    return (
+        PanelMember.objects.filter(user=actor.user)
+        .select_related("evaluation__order__buyer", "evaluation__order__provider")
+        .select_related("evaluation__achievement__field")
+        .order_by("-evaluation__created_at", "-id")
+    )
+
+
+def panel_seat_get(*, actor: Actor, pk: int) -> PanelMember:
+    """One of the person's seats; 404 for anyone else, as if it did not exist."""
+    seat = panel_seats(actor=actor).filter(pk=pk).first()
+    if seat is None:
+        raise Http404
+    return seat
 
 
 def evaluation_is_public(evaluation: Evaluation) -> bool:

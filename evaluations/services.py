@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import User
 from catalogue.models import ServiceCategory
 from core.web import site_url
 from evaluations import rubric
@@ -43,10 +44,11 @@ from evaluations.selectors import (
     result_from,
 )
 from notifications.models import Notification
+from notifications.services import Words, notify
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from orders.transitions import Action
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 from organizations.selectors import Actor
 from organizations.services import notify_organization
 from outcomes.models import OutcomeEvent
@@ -90,6 +92,19 @@ def _line(value, field: str, *, required: bool = True, limit: int = 200):
 def _as_provider(actor: Actor, evaluation: Evaluation) -> None:
     if evaluation.order.provider_id not in actor.organization_ids:
         raise PermissionDenied(_("Only the evaluating provider does this."))
+
+
+def _for_member(actor: Actor, member: PanelMember, evaluation: Evaluation) -> None:
+    """An expert with an account declares and scores in person; the provider does it for an
+    expert without one."""
+    if member.user_id is not None:
+        if not (actor.is_person and actor.user.pk == member.user_id):
+            raise PermissionDenied(
+                _("%(name)s declares and scores in person, with their own account.")
+                % {"name": member.name}
+            )
+        return
+    _as_provider(actor, evaluation)
 
 
 def _as_owner(actor: Actor, evaluation: Evaluation) -> None:
@@ -151,7 +166,7 @@ def _payload(evaluation: Evaluation, **extra) -> dict:
     }
 
 
-def _tell(evaluation: Evaluation, *, title: str, body: str = "", skip: int | None = None):
+def _tell(evaluation: Evaluation, *, title: Words, body: Words = "", skip: int | None = None):
     """The parties (but the one that acted) hear of it in the app and by webhook."""
     for organization_id in evaluation.order.party_ids:
         if organization_id == skip:
@@ -297,11 +312,27 @@ def _parties(evaluation: Evaluation) -> dict[int, str]:
 
 
 def conflict_errors(
-    *, evaluation: Evaluation, organization: Organization | None, affiliation: str
+    *,
+    evaluation: Evaluation,
+    organization: Organization | None,
+    affiliation: str,
+    user: User | None = None,
 ) -> dict:
-    """The conflict rule: an expert from a party's organization — chosen on the platform, or
-    typed as the affiliation — cannot sit on the panel."""
+    """The conflict rule: an expert from a party's organization — chosen on the platform, typed
+    as the affiliation, or a member of it by their account — cannot sit on the panel."""
     parties = _parties(evaluation)
+    if user is not None:
+        member_of = Membership.objects.filter(
+            user=user, organization_id__in=parties, status=Membership.Status.ACTIVE
+        ).values_list("organization_id", flat=True)
+        for organization_id in member_of[:1]:
+            return {
+                "user": _(
+                    "This account belongs to %(name)s, a party to this evaluation: no expert may "
+                    "come from a party's organization."
+                )
+                % {"name": parties[organization_id]}
+            }
     if organization is not None and organization.pk in parties:
         return {
             "organization": _(
@@ -335,8 +366,10 @@ def panel_member_add(
     organization: Organization | None = None,
     declared_no_conflict: bool = False,
     statement: str = "",
+    user: User | None = None,
 ) -> PanelMember:
-    """Seat an expert, with their declaration of interest when they have made it."""
+    """Seat an expert, with their declaration of interest when they have made it. An expert
+    seated with their account is told, and declares and scores in person."""
     evaluation = _locked(evaluation)
     _as_provider(actor, evaluation)
     _work_open(evaluation)
@@ -359,24 +392,57 @@ def panel_member_add(
         errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    if user is not None and declared_no_conflict:
+        errors["declared_no_conflict"] = _(
+            "An expert with an account declares in person: leave this unticked."
+        )
+    if user is not None and not user.is_active:
+        errors["user"] = _("This account is closed.")
+    if errors:
+        raise ValidationError(errors)
     errors = conflict_errors(
-        evaluation=evaluation, organization=organization, affiliation=values["affiliation"]
+        evaluation=evaluation,
+        organization=organization,
+        affiliation=values["affiliation"],
+        user=user,
     )
     if errors:
         raise ValidationError(errors)
     panel = PanelMember.objects.filter(evaluation=evaluation)
+    if user is not None and panel.filter(user=user).exists():
+        raise ValidationError({"user": _("This account is on the panel already.")})
     if panel.count() >= PANEL_MAX:
         raise ValidationError({"name": _("At most %(count)d experts.") % {"count": PANEL_MAX}})
     if panel.filter(name=values["name"], affiliation=values["affiliation"]).exists():
         raise ValidationError({"name": _("This expert is on the panel already.")})
-    return PanelMember.objects.create(
+    member = PanelMember.objects.create(
         evaluation=evaluation,
         organization=organization,
+        user=user,
         declared_no_conflict=bool(declared_no_conflict),
         declared_at=timezone.now() if declared_no_conflict else None,
         statement=statement,
         **values,
     )
+    if user is not None:
+        notify(
+            users=[user],
+            topic=Notification.Topic.EVALUATION,
+            title=lambda: (
+                _("You are on the expert panel evaluating “%(title)s”")
+                % {"title": _achievement_title(evaluation)}
+            ),
+            body=lambda: _(
+                "Declare whether you have a conflict of interest with either party; you score "
+                "once the panel is seated."
+            ),
+            url=member.get_absolute_url(),
+        )
+    return member
+
+
+def _achievement_title(evaluation: Evaluation) -> str:
+    return evaluation.achievement.title if evaluation.achievement else evaluation.order.title
 
 
 @transaction.atomic
@@ -386,7 +452,7 @@ def panel_member_declare(
     """Record the expert's declaration: no conflict of interest, or the conflict they have
     (then they cannot score: remove them and seat another)."""
     evaluation = _locked(member.evaluation)
-    _as_provider(actor, evaluation)
+    _for_member(actor, member, evaluation)
     _work_open(evaluation)
     _in_status(evaluation, S.SETUP, field="statement")
     statement = _clean_text(statement, "statement", required=not no_conflict, limit=1000)
@@ -446,6 +512,17 @@ def panel_confirm(*, actor: Actor, evaluation: Evaluation) -> Evaluation:
     evaluation.status = S.SCORING
     evaluation.save(update_fields=["status", "updated_at"])
     _emit(evaluation, action="panel_confirmed", skip=evaluation.order.provider_id)
+    for member in panel:
+        if member.user_id is not None:
+            notify(
+                users=[member.user],
+                topic=Notification.Topic.EVALUATION,
+                title=lambda: (
+                    _("The panel is seated: score “%(title)s”")
+                    % {"title": _achievement_title(evaluation)}
+                ),
+                url=member.get_absolute_url(),
+            )
     return evaluation
 
 
@@ -479,7 +556,7 @@ def opinion_record(*, actor: Actor, member: PanelMember, comment: str, **scores)
     """An expert's scores on the rubric and written opinion, for the current round (entered
     again, it replaces the round's earlier entry)."""
     evaluation = _locked(member.evaluation)
-    _as_provider(actor, evaluation)
+    _for_member(actor, member, evaluation)
     _work_open(evaluation)
     _in_status(evaluation, S.SCORING, field="comment")
     member = PanelMember.objects.get(pk=member.pk, evaluation=evaluation)
@@ -506,6 +583,16 @@ def opinion_record(*, actor: Actor, member: PanelMember, comment: str, **scores)
             "entered_by": actor.user if actor.is_authenticated else None,
         },
     )
+    if member.user_id is not None:
+        notify_organization(
+            organization=evaluation.order.provider,
+            topic=Notification.Topic.EVALUATION,
+            title=lambda: (
+                _("%(name)s entered their opinion on “%(title)s”")
+                % {"name": member.name, "title": _achievement_title(evaluation)}
+            ),
+            url=evaluation.get_absolute_url() + "#panel",
+        )
     return opinion
 
 
@@ -656,7 +743,7 @@ def report_issue(
         _set_achievement(evaluation, report)
     _tell(
         evaluation,
-        title=_("Evaluation report issued: %(title)s") % {"title": order.title},
+        title=lambda: _("Evaluation report issued: %(title)s") % {"title": order.title},
         body=public_summary,
         skip=order.provider_id,
     )
@@ -731,7 +818,7 @@ def appeal_file(*, actor: Actor, evaluation: Evaluation, statement: str) -> Appe
     )
     _tell(
         evaluation,
-        title=_("The owner appeals the evaluation: %(title)s") % {"title": order.title},
+        title=lambda: _("The owner appeals the evaluation: %(title)s") % {"title": order.title},
         body=statement,
         skip=order.buyer_id,
     )
@@ -777,8 +864,10 @@ def appeal_decide(*, actor: Actor, evaluation: Evaluation, decision: str, reason
     )
     _tell(
         evaluation,
-        title=_("Your appeal was answered: %(decision)s")
-        % {"decision": appeal.get_decision_display()},
+        title=lambda: (
+            _("Your appeal was answered: %(decision)s")
+            % {"decision": appeal.get_decision_display()}
+        ),
         body=reasons,
         skip=order.provider_id,
     )

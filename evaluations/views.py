@@ -31,7 +31,7 @@ from evaluations.forms import (
     OpinionForm,
     SetupForm,
 )
-from evaluations.models import Appeal, EvaluationStatus, PanelMember, Report
+from evaluations.models import Appeal, EvaluationStatus, Opinion, PanelMember, Report
 from evaluations.permissions import evaluation_side
 from evaluations.selectors import (
     evaluation_get,
@@ -40,6 +40,8 @@ from evaluations.selectors import (
     evaluation_work_is_open,
     latest_report,
     opinions_current,
+    panel_seat_get,
+    panel_seats,
 )
 from orders.models import OrderStatus
 from taxonomy.models import Maturity
@@ -117,25 +119,37 @@ def summary(request, pk):
 # --- the workspace -------------------------------------------------------------------------
 
 
+def _opinion_initial(opinion):
+    """The form for changing an opinion starts from what was entered."""
+    if opinion is None:
+        return {}
+    return {**{key: getattr(opinion, key) for key in rubric.KEYS}, "comment": opinion.comment}
+
+
 def _panel_rows(evaluation, *, provider, working, opinions, bound):
     declare_forms = bound.get("declare_forms", {})
     opinion_forms = bound.get("opinion_forms", {})
     rows = []
     for member in evaluation.panel.all():
         opinion = opinions.get(member.pk)
-        row = {"member": member, "opinion": opinion, "declare_form": None, "opinion_form": None}
-        if provider and working and evaluation.status == S.SETUP:
+        in_setup = provider and working and evaluation.status == S.SETUP
+        row = {
+            "member": member,
+            "opinion": opinion,
+            "declare_form": None,
+            "opinion_form": None,
+            "removable": in_setup,
+        }
+        # An expert with an account declares and scores in person, on their seat's page.
+        in_person = member.user_id is not None
+        if in_setup and not in_person:
             row["declare_form"] = declare_forms.get(member.pk) or DeclareForm(
                 initial={"no_conflict": "yes" if member.declared_no_conflict else ""},
                 auto_id=f"id_declare_{member.pk}_%s",
             )
-        if provider and working and evaluation.status == S.SCORING:
-            initial = {}
-            if opinion is not None:
-                initial = {key: getattr(opinion, key) for key in rubric.KEYS}
-                initial["comment"] = opinion.comment
+        if provider and working and evaluation.status == S.SCORING and not in_person:
             row["opinion_form"] = opinion_forms.get(member.pk) or OpinionForm(
-                initial=initial, auto_id=f"id_opinion_{member.pk}_%s"
+                initial=_opinion_initial(opinion), auto_id=f"id_opinion_{member.pk}_%s"
             )
         if opinion is not None:
             row["scores"] = [(c.label, getattr(opinion, c.key)) for c in rubric.CRITERIA]
@@ -465,3 +479,96 @@ def report_pdf(request, pk):
         raise Http404
     evaluation_get(actor=request.actor, pk=report.evaluation_id)
     return upload_private_response(report.file, filename=report.file_name)
+
+
+# --- an expert's own seat ------------------------------------------------------------------
+
+
+def _seat_page(request, seat, *, status=200, declare_form=None, opinion_form=None):
+    """What the expert needs to judge, and the form for the step the evaluation is at."""
+    evaluation = seat.evaluation
+    working = evaluation_work_is_open(evaluation)
+    opinion = Opinion.objects.filter(member=seat, round=evaluation.round).first()
+    in_setup = working and evaluation.status == S.SETUP
+    in_scoring = working and evaluation.status == S.SCORING and seat.declared_no_conflict
+    if in_setup and declare_form is None:
+        declare_form = DeclareForm(
+            initial={"no_conflict": "yes" if seat.declared_no_conflict else ""},
+            auto_id="id_declare_%s",
+        )
+    if in_scoring and opinion_form is None:
+        opinion_form = OpinionForm(initial=_opinion_initial(opinion), auto_id="id_opinion_%s")
+    return render(
+        request,
+        "evaluations/seat.html",
+        {
+            "seat": seat,
+            "evaluation": evaluation,
+            "achievement": evaluation.achievement,
+            "materials": list(evaluation.materials.all()),
+            "badge": badge(evaluation.status),
+            "declare_form": declare_form if in_setup else None,
+            "opinion_form": opinion_form if in_scoring else None,
+            "opinion": opinion,
+            "scores": [(c.label, getattr(opinion, c.key)) for c in rubric.CRITERIA]
+            if opinion
+            else [],
+            "criteria": rubric.CRITERIA,
+        },
+        status=status,
+    )
+
+
+@login_required
+def seats(request):
+    """我的评审: the panels the person sits on with their own account."""
+    return render(request, "evaluations/seats.html", {"seats": panel_seats(actor=request.actor)})
+
+
+@login_required
+def seat(request, pk):
+    return _seat_page(request, panel_seat_get(actor=request.actor, pk=pk))
+
+
+def _seat_post(request, seat, form, call, *, done, bound_name):
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except PermissionDenied as error:
+            messages.error(request, error_text(error))
+            return redirect(seat)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(seat)
+    seat.evaluation.refresh_from_db()
+    return _seat_page(request, seat, status=400, **{bound_name: form})
+
+
+@login_required
+@require_POST
+def seat_declare(request, pk):
+    seat = panel_seat_get(actor=request.actor, pk=pk)
+    return _seat_post(
+        request,
+        seat,
+        DeclareForm(request.POST, auto_id="id_declare_%s"),
+        lambda data: services.panel_member_declare(actor=request.actor, member=seat, **data),
+        done=_("Your declaration is recorded."),
+        bound_name="declare_form",
+    )
+
+
+@login_required
+@require_POST
+def seat_opinion(request, pk):
+    seat = panel_seat_get(actor=request.actor, pk=pk)
+    return _seat_post(
+        request,
+        seat,
+        OpinionForm(request.POST, auto_id="id_opinion_%s"),
+        lambda data: services.opinion_record(actor=request.actor, member=seat, **data),
+        done=_("Your opinion is recorded; the provider has been told."),
+        bound_name="opinion_form",
+    )

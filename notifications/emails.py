@@ -68,7 +68,7 @@ REASONS = {
     ),
     Topic.EVALUATION: gettext_lazy(
         "You receive this e-mail because you are a member of an organization that ordered or "
-        "carries out this evaluation."
+        "carries out this evaluation, or sit on its expert panel."
     ),
     Topic.DEMAND_ANALYSIS: gettext_lazy(
         "You receive this e-mail because you are a member of an organization whose need is "

@@ -56,13 +56,14 @@ def test_every_id_route_of_the_web_is_covered():
     assert f"/cases/{TOO_BIG}/consent/" in WEB_URLS
     assert f"/credit/{TOO_BIG}/appeal/" in WEB_URLS
     assert f"/evaluations/{TOO_BIG}/appeal/" in WEB_URLS
+    assert f"/evaluations/seats/{TOO_BIG}/opinion/" in WEB_URLS
     assert f"/demand-analyses/{TOO_BIG}/accept/" in WEB_URLS
     assert f"/managers/mandates/{TOO_BIG}/" in WEB_URLS
     assert f"/orders/vouchers/{TOO_BIG}/" in WEB_URLS
     assert f"/challenges/{TOO_BIG}/apply/" in WEB_URLS
     assert f"/roadshows/meetings/{TOO_BIG}/act/" in WEB_URLS
     assert f"/service-teams/missions/{TOO_BIG}/report/" in WEB_URLS
-    assert len(WEB_URLS) == 162
+    assert len(WEB_URLS) == 165
 
 
 @pytest.mark.parametrize("url", WEB_URLS)

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalogue.models import PriceKind, ServiceCategory
-from evaluations.models import Appeal, Evaluation, EvaluationStatus, Report
+from evaluations.models import Appeal, Evaluation, EvaluationStatus, PanelMember, Report
 from organizations.models import Organization
 from outcomes.models import OutcomeEvent
 from repositories.models import Achievement
@@ -26,6 +26,8 @@ def test_demo_evaluations_reach_every_state_once(settings):
     for number in range(5):
         owner = OrganizationFactory(name=f"示范企业{number}")
         AchievementFactory(organization=owner, created_by=member_of(owner), maturity=5 + number % 3)
+    university = OrganizationFactory(kind=Organization.Kind.INSTITUTION, name="示范大学")
+    scientist = member_of(university, display_name="赵教授")
 
     call_command("load_demo_evaluations")
 
@@ -43,5 +45,8 @@ def test_demo_evaluations_reach_every_state_once(settings):
         achievement = Achievement.objects.get(pk=evaluation.achievement_id)
         assert achievement.evaluated_maturity == evaluation.reports.get().evaluated_maturity
     assert not OutcomeEvent.objects.filter(occurred_at__gt=timezone.now()).exists()
+    # The one being set up has a scientist with an account on its panel, to declare in person.
+    seat = PanelMember.objects.get(user=scientist)
+    assert (seat.evaluation.status, seat.name, seat.declared_at) == ("setup", "赵教授", None)
     call_command("load_demo_evaluations")
     assert Evaluation.objects.count() == 5
