@@ -14,6 +14,7 @@ class ServiceOfferingAdmin(admin.ModelAdmin):
     """Read and correct; reviews go through the pages (the service notifies and records)."""
 
     list_display = ["title", "provider", "category", "price_kind", "status", "published_at"]
+    list_select_related = ["provider", "category"]
     list_filter = ["status", "category", "price_kind"]
     search_fields = ["title", "provider__name"]
     raw_id_fields = ["provider", "created_by", "reviewed_by"]

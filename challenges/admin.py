@@ -86,6 +86,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["challenge", "organization", "asked_at", "answered_at"]
+    list_select_related = ["challenge", "organization"]
     search_fields = ["text", "answer"]
     raw_id_fields = ["challenge", "organization", "asked_by", "answered_by"]
 
@@ -93,6 +94,7 @@ class QuestionAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["challenge", "organization", "score", "created_at"]
+    list_select_related = ["challenge", "organization"]
     raw_id_fields = ["challenge", "organization"]
 
 

@@ -30,6 +30,7 @@ class CriterionInline(admin.TabularInline):
 @admin.register(Roadshow)
 class RoadshowAdmin(admin.ModelAdmin):
     list_display = ["title", "host", "format", "status", "starts_at", "is_competition"]
+    list_select_related = ["host"]
     list_filter = ["status", "format", "is_competition"]
     search_fields = ["title", "host__name"]
     raw_id_fields = ["host", "field", "region", "created_by"]
@@ -41,6 +42,7 @@ class RoadshowAdmin(admin.ModelAdmin):
 @admin.register(Pitch)
 class PitchAdmin(admin.ModelAdmin):
     list_display = ["listing", "roadshow", "organization", "status", "position"]
+    list_select_related = ["listing", "roadshow", "organization"]
     list_filter = ["status"]
     raw_id_fields = ["roadshow", "organization", "listing", "submitted_by"]
     formfield_overrides = HTTPS_LINKS
@@ -49,6 +51,7 @@ class PitchAdmin(admin.ModelAdmin):
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = ["roadshow", "organization", "user", "status", "created_at"]
+    list_select_related = ["roadshow", "organization", "user"]
     list_filter = ["status"]
     raw_id_fields = ["roadshow", "organization", "user"]
 
@@ -56,6 +59,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["pitch", "presenter", "attendee", "starts_at", "status", "follow_ups_sent"]
+    list_select_related = ["pitch__listing", "presenter", "attendee"]
     list_filter = ["status"]
     raw_id_fields = ["pitch", "presenter", "attendee", "attendee_user", "decided_by"]
 
@@ -63,6 +67,7 @@ class MeetingAdmin(admin.ModelAdmin):
 @admin.register(Intent)
 class IntentAdmin(admin.ModelAdmin):
     list_display = ["pitch", "organization", "kind", "status", "deal"]
+    list_select_related = ["pitch__listing", "organization", "deal"]
     list_filter = ["status", "kind"]
     raw_id_fields = ["pitch", "organization", "deal", "expressed_by", "decided_by"]
 
@@ -70,16 +75,19 @@ class IntentAdmin(admin.ModelAdmin):
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["text", "pitch", "organization", "answered_at"]
+    list_select_related = ["pitch__listing", "organization"]
     raw_id_fields = ["pitch", "organization", "asked_by", "answered_by"]
 
 
 @admin.register(PanelMember)
 class PanelMemberAdmin(admin.ModelAdmin):
     list_display = ["roadshow", "user"]
+    list_select_related = ["roadshow", "user"]
     raw_id_fields = ["roadshow", "user"]
 
 
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):
     list_display = ["pitch", "criterion", "judge", "value"]
+    list_select_related = ["pitch__listing", "criterion", "judge"]
     raw_id_fields = ["pitch", "criterion", "judge"]
