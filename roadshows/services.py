@@ -1117,15 +1117,7 @@ def _remind_meeting(meeting: Meeting, *, soon: bool) -> None:
             else _("Reminder: your one-to-one meeting at “%(title)s” is tomorrow (%(when)s)")
         ) % {"title": meeting.pitch.roadshow.title, "when": when}
 
-    for organization in Organization.objects.filter(
-        pk__in={meeting.presenter_id, meeting.attendee_id}
-    ):
-        notify_organization(
-            organization=organization,
-            topic=Notification.Topic.ROADSHOW,
-            title=title,
-            url=meeting.get_absolute_url(),
-        )
+    _notify_both_sides(meeting, title=title, url=meeting.get_absolute_url())
 
 
 def meetings_follow_up_due(*, now: datetime | None = None) -> int:
@@ -1160,6 +1152,19 @@ def _prompt_follow_up(meeting: Meeting, *, days_since: int) -> None:
             "%(days)d days since your meeting about “%(listing)s”: how is the follow-up going?"
         ) % {"days": days_since, "listing": meeting.pitch.listing.title}
 
+    _notify_both_sides(
+        meeting,
+        title=title,
+        body=lambda: _(
+            "Express an intent on the pitch, or open a conversation, to take it further."
+        ),
+        url=meeting.pitch.roadshow.get_absolute_url(),
+    )
+
+
+def _notify_both_sides(meeting: Meeting, *, title: Words, body: Words = "", url: str) -> None:
+    """The presenter's and the attendee's members, in the app and by e-mail (no webhook: a
+    reminder or a prompt changes nothing)."""
     for organization in Organization.objects.filter(
         pk__in={meeting.presenter_id, meeting.attendee_id}
     ):
@@ -1167,10 +1172,8 @@ def _prompt_follow_up(meeting: Meeting, *, days_since: int) -> None:
             organization=organization,
             topic=Notification.Topic.ROADSHOW,
             title=title,
-            body=lambda: _(
-                "Express an intent on the pitch, or open a conversation, to take it further."
-            ),
-            url=meeting.pitch.roadshow.get_absolute_url(),
+            body=body,
+            url=url,
         )
 
 
